@@ -1,0 +1,169 @@
+"""The local store: one Parquet file per symbol or series, with provenance in its footer.
+
+Layout under the store root (``$R2K_HOME`` or the user's cache dir)::
+
+    prices/IWM.parquet      prices/^RUT.parquet      series/DFF.parquet      locks/...
+
+Each file carries JSON metadata (source, fetched_at, adjustment, range, rows, notes and a
+SHA-256 of the data) so that ``r2k data list`` and run manifests need no second file. Writes go to
+a temporary file in the same folder and are renamed into place, so a crash leaves the previous
+version intact; a per-name file lock keeps two processes from writing one file at once. A file
+that cannot be read, or whose content no longer matches its checksum, raises
+:class:`StoreCorrupt` and is never used.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.errors import StoreCorrupt
+
+META_KEY = b"r2k"
+FORMAT_VERSION = 1
+
+
+def default_root() -> Path:
+    """``$R2K_HOME`` if set, else the platform's user cache dir (``~/.cache/r2k`` on Linux)."""
+    env = os.environ.get("R2K_HOME")
+    if env:
+        return Path(env).expanduser()
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("r2k", appauthor=False))
+
+
+def content_hash(obj: pd.DataFrame | pd.Series) -> str:
+    """SHA-256 of the dates and values, independent of file format and library versions."""
+    h = hashlib.sha256()
+    h.update(np.asarray(obj.index.values.astype("datetime64[ns]").astype("int64")).tobytes())
+    frame = obj.to_frame() if isinstance(obj, pd.Series) else obj
+    for col in frame.columns:
+        h.update(str(col).encode())
+        h.update(np.ascontiguousarray(frame[col].to_numpy(dtype="float64")).tobytes())
+    return h.hexdigest()
+
+
+@dataclass
+class Meta:
+    """Provenance of one stored symbol or series."""
+
+    name: str
+    kind: str  # "prices" | "series"
+    source: str  # "yahoo", "fred", "csv:/path/to/file.csv"
+    fetched_at: str  # ISO timestamp (UTC)
+    adjustment: str  # how prices are adjusted, in words
+    start: str
+    end: str
+    rows: int
+    sha256: str
+    notes: list[str] = field(default_factory=list)
+    format: int = FORMAT_VERSION
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), sort_keys=True).encode()
+
+
+@dataclass
+class Stored:
+    """What the store returns: the data and its metadata."""
+
+    data: pd.DataFrame | pd.Series
+    meta: Meta
+
+
+class Store:
+    """Per-symbol Parquet files under one root folder."""
+
+    def __init__(self, root: Path | str | None = None):
+        self.root = Path(root) if root is not None else default_root()
+
+    def path(self, kind: str, name: str) -> Path:
+        if kind not in ("prices", "series"):
+            raise ValueError(kind)
+        return self.root / kind / f"{name}.parquet"
+
+    def lock(self, kind: str, name: str, timeout: float = 120.0):
+        """A file lock for one stored name; hold it around fetch + write."""
+        from filelock import FileLock
+
+        folder = self.root / "locks"
+        folder.mkdir(parents=True, exist_ok=True)
+        return FileLock(str(folder / f"{kind}-{name}.lock"), timeout=timeout)
+
+    def exists(self, kind: str, name: str) -> bool:
+        return self.path(kind, name).is_file()
+
+    def names(self, kind: str) -> list[str]:
+        folder = self.root / kind
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.parquet"))
+
+    def write(self, kind: str, name: str, data: pd.DataFrame | pd.Series, meta: Meta) -> Path:
+        """Write atomically: temp file in the same folder, fsync, rename over the old file."""
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        frame = data.to_frame("value") if isinstance(data, pd.Series) else data
+        meta.sha256 = content_hash(data)
+        meta.rows = len(frame)
+        meta.start = frame.index[0].strftime("%Y-%m-%d")
+        meta.end = frame.index[-1].strftime("%Y-%m-%d")
+        table = pa.Table.from_pandas(frame, preserve_index=True)
+        table = table.replace_schema_metadata({**(table.schema.metadata or {}), META_KEY: meta.to_json()})
+        target = self.path(kind, name)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=target.parent)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                pq.write_table(table, fh)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target
+
+    def read_meta(self, kind: str, name: str) -> Meta:
+        """Read only the footer metadata (cheap: no column data)."""
+        import pyarrow.parquet as pq
+
+        path = self.path(kind, name)
+        try:
+            schema = pq.read_schema(path)
+            return Meta(**json.loads(schema.metadata[META_KEY]))
+        except FileNotFoundError:
+            raise
+        except Exception as exc:  # any parse failure means the file is unusable
+            raise StoreCorrupt(f"store file {path} is unreadable ({type(exc).__name__}); re-fetch or re-import {name}") from None
+
+    def read(self, kind: str, name: str) -> Stored:
+        """Read data and metadata; verify the checksum."""
+        import pyarrow.parquet as pq
+
+        path = self.path(kind, name)
+        if not path.is_file():
+            raise FileNotFoundError(path)
+        try:
+            table = pq.read_table(path)
+            meta = Meta(**json.loads(table.schema.metadata[META_KEY]))
+            frame = table.to_pandas()
+        except Exception as exc:
+            raise StoreCorrupt(f"store file {path} is unreadable ({type(exc).__name__}); re-fetch or re-import {name}") from None
+        frame.index = pd.DatetimeIndex(frame.index.astype("datetime64[ns]"), name="date")
+        data = frame["value"].rename(name) if kind == "series" else frame
+        if content_hash(data) != meta.sha256:
+            raise StoreCorrupt(f"store file {path} fails its checksum; re-fetch or re-import {name}")
+        return Stored(data, meta)
+
+    def delete(self, kind: str, name: str) -> None:
+        self.path(kind, name).unlink(missing_ok=True)

@@ -1,0 +1,73 @@
+"""Symbol names: what the user types, what the store and CSV folders call it.
+
+Yahoo index tickers start with ``^`` (``^RUT``); CSV folders and many data vendors drop the caret
+(``RUT.csv``). Economic series are FRED ids (``DFF``) and live in their own namespace.
+"""
+
+from __future__ import annotations
+
+import re
+
+from r2k.data.errors import UsageError
+
+#: Index tickers that CSV folders write without their caret.
+INDEX_ALIASES = {
+    "RUT": "^RUT",
+    "GSPC": "^GSPC",
+    "SPX": "^GSPC",
+    "IXIC": "^IXIC",
+    "NDX": "^NDX",
+    "DJI": "^DJI",
+    "VIX": "^VIX",
+    "IRX": "^IRX",
+    "TNX": "^TNX",
+    "RUA": "^RUA",
+    "RUI": "^RUI",
+}
+
+#: FRED series r2k knows by name; any other FRED id can be written as ``fred:ID``.
+KNOWN_SERIES = frozenset(
+    {"DFF", "FEDFUNDS", "DFEDTAR", "DFEDTARU", "DFEDTARL", "DGS10", "DGS3MO", "DGS2", "DTB3",
+     "USREC", "USRECD", "T10Y3M", "T10Y2Y", "CPIAUCSL", "UNRATE"}
+)
+
+#: Pseudo-symbol for a cash account that accrues the overnight rate (see r2k.data.cash).
+CASH = "CASH"
+
+_SYMBOL_RE = re.compile(r"^\^?[A-Z0-9][A-Z0-9.\-=]{0,19}$")
+
+
+def canonical_symbol(text: str) -> str:
+    """Return the canonical price symbol for user text (``rut`` -> ``^RUT``, ``iwm`` -> ``IWM``)."""
+    sym = text.strip().upper()
+    sym = INDEX_ALIASES.get(sym, sym)
+    if not _SYMBOL_RE.match(sym):
+        raise UsageError(f"invalid symbol {text!r}: use a ticker such as IWM, SPY or ^RUT")
+    return sym
+
+
+def is_series(text: str) -> bool:
+    """True when ``text`` names an economic series (FRED) rather than a price symbol."""
+    t = text.strip()
+    return t.lower().startswith("fred:") or t.upper() in KNOWN_SERIES
+
+
+def canonical_series(text: str) -> str:
+    """Return the FRED id for ``DFF`` or ``fred:DFF``."""
+    t = text.strip()
+    if t.lower().startswith("fred:"):
+        t = t[5:]
+    sid = t.upper()
+    if not re.match(r"^[A-Z0-9_]{1,30}$", sid):
+        raise UsageError(f"invalid FRED series id {text!r}")
+    return sid
+
+
+def file_stem(symbol: str) -> str:
+    """The file name a CSV folder uses for a symbol: ``^RUT`` -> ``RUT``."""
+    return symbol.lstrip("^")
+
+
+def symbol_from_stem(stem: str) -> str:
+    """The symbol a CSV file name stands for: ``RUT`` -> ``^RUT``, ``^RUT`` -> ``^RUT``."""
+    return canonical_symbol(stem)
