@@ -25,6 +25,9 @@ INDEX_ALIASES = {
     "RUI": "^RUI",
 }
 
+#: Yield indices: their "price" is a rate in percent, so zero and negative values are real.
+YIELD_SYMBOLS = frozenset({"^IRX", "^FVX", "^TNX", "^TYX"})
+
 #: FRED series r2k knows by name; any other FRED id can be written as ``fred:ID``.
 KNOWN_SERIES = frozenset(
     {"DFF", "FEDFUNDS", "DFEDTAR", "DFEDTARU", "DFEDTARL", "DGS10", "DGS3MO", "DGS2", "DTB3",

@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from r2k.data.errors import DataError
+from r2k.data.symbols import YIELD_SYMBOLS
 
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume", "dividends"]
 
@@ -82,7 +83,7 @@ def validate_prices(raw: pd.DataFrame, symbol: str, *, is_index: bool | None = N
     df = df[PRICE_COLUMNS]
     df = _sort_dedupe(df, symbol, notes)
 
-    weekend = df.index.dayofweek >= 5
+    weekend = df.index.day_of_week >= 5
     if weekend.any():
         notes.append(f"{symbol}: dropped {int(weekend.sum())} weekend rows ({_dates(list(df.index[weekend]))})")
         df = df[~weekend]
@@ -91,7 +92,11 @@ def validate_prices(raw: pd.DataFrame, symbol: str, *, is_index: bool | None = N
 
     n_rows = len(df)
     close = df["close"]
-    bad = ~np.isfinite(close) | (close <= 0)
+
+    if symbol in YIELD_SYMBOLS:  # a yield of 0 % (2020) or below is data, not a defect
+        bad = ~np.isfinite(close)
+    else:
+        bad = ~np.isfinite(close) | (close <= 0)
     adj = df["adj_close"]
     bad_adj = np.isfinite(close) & (close > 0) & (np.isfinite(adj) & (adj <= 0))
     bad |= bad_adj
@@ -119,7 +124,7 @@ def validate_prices(raw: pd.DataFrame, symbol: str, *, is_index: bool | None = N
         notes.append(f"{symbol}: filled {n} missing adjusted closes from the neighbouring adjustment factor")
 
     for col in ("open", "high", "low"):
-        miss = ~np.isfinite(df[col]) | (df[col] <= 0)
+        miss = ~np.isfinite(df[col]) | ((df[col] <= 0) & (df["close"] > 0))
         if miss.all():
             df[col] = df["close"]
         elif miss.any():

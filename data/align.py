@@ -1,0 +1,104 @@
+"""Putting several symbols on one trading calendar, and series on it without look-ahead."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.errors import DataError
+
+#: Business days between an economic observation's date and the day it is known (FRED: next day).
+PUBLICATION_LAG_BDAYS = 1
+
+
+def adjusted_ohlc(frame: pd.DataFrame) -> pd.DataFrame:
+    """Total-return adjusted open/high/low/close: each raw price times ``adj_close / close``.
+
+    This is what yfinance's ``auto_adjust=True`` does; for files that are already adjusted
+    (adj_close == close) the factor is 1.
+    """
+    k = frame["adj_close"] / frame["close"]
+    out = pd.DataFrame(
+        {
+            "open": frame["open"] * k,
+            "high": frame["high"] * k,
+            "low": frame["low"] * k,
+            "close": frame["adj_close"],
+            "volume": frame["volume"],
+        },
+        index=frame.index,
+    )
+    return out
+
+
+@dataclass
+class Window:
+    """The run's window after clipping to the data, with what was clipped and why."""
+
+    start: pd.Timestamp
+    end: pd.Timestamp
+    notes: list[str]
+
+
+def common_window(frames: dict[str, pd.DataFrame], start: pd.Timestamp | None,
+                  end: pd.Timestamp | None) -> Window:
+    """Clip [start, end] to the range every symbol covers; say which symbol limited it."""
+    notes: list[str] = []
+    firsts = {s: f.index[0] for s, f in frames.items()}
+    lasts = {s: f.index[-1] for s, f in frames.items()}
+    late_sym = max(firsts, key=firsts.get)
+    early_sym = min(lasts, key=lasts.get)
+    lo, hi = firsts[late_sym], lasts[early_sym]
+    s = lo if start is None else max(start, lo)
+    e = hi if end is None else min(end, hi)
+    if start is not None and start < lo:
+        notes.append(f"{late_sym} data starts {lo:%Y-%m-%d}; the run starts there, not {start:%Y-%m-%d}")
+    if end is not None and end > hi:
+        notes.append(f"{early_sym} data ends {hi:%Y-%m-%d}; the run ends there, not {end:%Y-%m-%d}")
+    if s >= e:
+        have = ", ".join(f"{k} {firsts[k]:%Y-%m-%d}..{lasts[k]:%Y-%m-%d}" for k in frames)
+        want = f"{start:%Y-%m-%d}" if start is not None else "(data start)"
+        want += f"..{end:%Y-%m-%d}" if end is not None else "..(data end)"
+        raise DataError(f"no overlap between the requested window {want} and the data ({have})")
+    return Window(pd.Timestamp(s), pd.Timestamp(e), notes)
+
+
+def trading_calendar(frames: dict[str, pd.DataFrame], window: Window) -> pd.DatetimeIndex:
+    """Union of the symbols' trading days inside the window."""
+    idx = None
+    for f in frames.values():
+        part = f.index[(f.index >= window.start) & (f.index <= window.end)]
+        idx = part if idx is None else idx.union(part)
+    return pd.DatetimeIndex(idx, name="date")
+
+
+def on_calendar(frame: pd.DataFrame, calendar: pd.DatetimeIndex, symbol: str) -> tuple[pd.DataFrame, list[str]]:
+    """Reindex an (adjusted) OHLC frame onto the calendar.
+
+    A day the symbol did not trade carries the previous close as open/high/low/close and zero
+    volume, so nothing fills at NaN (a NaN fill poisons backtrader's cash for the rest of a run).
+    """
+    notes: list[str] = []
+    out = frame.reindex(calendar)
+    missing = out["close"].isna()
+    if missing.any():
+        out["close"] = out["close"].ffill()
+        for col in ("open", "high", "low"):
+            out[col] = out[col].fillna(out["close"])
+        out["volume"] = out["volume"].fillna(0.0)
+        n = int(missing.sum())
+        if out["close"].isna().any():
+            raise DataError(f"{symbol}: no price on the first day of the run {calendar[0]:%Y-%m-%d}")
+        notes.append(f"{symbol}: {n} calendar days without a bar carried the previous close")
+    return out, notes
+
+
+def published_asof(series: pd.Series, calendar: pd.DatetimeIndex,
+                   lag_bdays: int = PUBLICATION_LAG_BDAYS) -> pd.Series:
+    """The latest value known on each calendar day, given a publication lag in business days."""
+    avail = series.index + pd.offsets.BDay(lag_bdays)
+    pos = np.searchsorted(avail.values, calendar.values, side="right") - 1
+    vals = np.where(pos >= 0, series.to_numpy()[np.clip(pos, 0, None)], np.nan)
+    return pd.Series(vals, index=calendar, name=series.name)

@@ -1,0 +1,189 @@
+"""Getting data: from the store, or from a provider into the store, refreshing only the tail.
+
+The single entry point for the rest of r2k. ``offline=True`` forbids the network; in that mode a
+missing symbol is an error that says how to get it (``r2k data fetch`` or ``r2k data import``).
+Symbols that came from a CSV import are the user's own data and are never refreshed
+automatically.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from pathlib import Path
+
+import pandas as pd
+
+from r2k.data.csvfolder import read_csv_file, scan_folder
+from r2k.data.errors import DataError, DataUnavailable, StoreCorrupt
+from r2k.data.store import Meta, Store, Stored
+from r2k.data.validate import Checked
+
+Warn = Callable[[str], None]
+
+ADJUSTMENT = {
+    "yahoo": "raw close (split-adjusted) + Yahoo Adj Close (splits and dividends); r2k trades the total-return adjusted OHLC",
+    "fred": "none (economic series)",
+}
+
+#: Overlap re-fetched on an incremental refresh to detect re-adjustment after a dividend or split.
+OVERLAP_DAYS = 10
+#: Don't ask a provider again for a symbol refreshed this recently.
+MIN_REFRESH_AGE = dt.timedelta(hours=6)
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.timezone.utc)
+
+
+def _kind(name_is_series: bool) -> str:
+    return "series" if name_is_series else "prices"
+
+
+def last_expected_close(today: dt.date | None = None) -> dt.date:
+    """The most recent weekday before today: the last close a fresh store should hold."""
+    d = (today or dt.date.today()) - dt.timedelta(days=1)
+    while d.weekday() >= 5:
+        d -= dt.timedelta(days=1)
+    return d
+
+
+def _provider(kind: str, providers: dict | None):
+    if providers and kind in providers:
+        return providers[kind]
+    if kind == "prices":
+        from r2k.data.yahoo import YahooProvider
+
+        return YahooProvider()
+    from r2k.data.fred import FredProvider
+
+    return FredProvider()
+
+
+def _meta_for(name: str, kind: str, source: str, checked: Checked) -> Meta:
+    return Meta(
+        name=name, kind=kind, source=source, fetched_at=_now().isoformat(timespec="seconds"),
+        adjustment=ADJUSTMENT.get(source, "as in the file"), start="", end="", rows=0, sha256="",
+        notes=list(checked.notes),
+    )
+
+
+def _overlap_matches(old: pd.DataFrame | pd.Series, new: pd.DataFrame | pd.Series) -> bool:
+    common = old.index.intersection(new.index)
+    if len(common) == 0:
+        return False
+    if isinstance(old, pd.Series):
+        a, b = old.loc[common], new.loc[common]
+        return bool(((a - b).abs() <= 1e-9 + 1e-9 * a.abs()).all())
+    for col in ("close", "adj_close"):
+        a, b = old.loc[common, col], new.loc[common, col]
+        if not ((a - b).abs() <= 1e-6 * a.abs()).all():
+            return False
+    return True
+
+
+def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
+          providers: dict | None = None, full: bool = False) -> tuple[Stored, str]:
+    """Fetch ``name`` from its provider into the store; return the stored data and what happened.
+
+    If the store already holds provider data, only the missing tail is fetched (with an overlap);
+    when the overlap disagrees (a dividend or split re-adjusted history) the whole history is
+    fetched again.
+    """
+    kind = _kind(series)
+    prov = _provider(kind, providers)
+    with store.lock(kind, name):
+        old: Stored | None = None
+        if store.exists(kind, name) and not full:
+            try:
+                old = store.read(kind, name)
+            except StoreCorrupt:
+                old = None
+        if old is not None and old.meta.source == prov.name and start is None:
+            tail_start = (old.data.index[-1] - pd.Timedelta(days=OVERLAP_DAYS)).date()
+            checked = prov.fetch(name, tail_start, None)
+            if _overlap_matches(old.data, checked.frame):
+                merged = pd.concat([old.data[old.data.index < checked.frame.index[0]], checked.frame])
+                added = int((merged.index > old.data.index[-1]).sum())
+                meta = _meta_for(name, kind, prov.name, checked)
+                meta.notes = old.meta.notes + checked.notes
+                store.write(kind, name, merged, meta)
+                return store.read(kind, name), f"{name}: +{added} rows (incremental)"
+            what = "history re-adjusted since last fetch; fetched all of it again"
+        else:
+            what = "fetched"
+        checked = prov.fetch(name, start, None)
+        store.write(kind, name, checked.frame, _meta_for(name, kind, prov.name, checked))
+        got = store.read(kind, name)
+        return got, f"{name}: {what}, {got.meta.rows} rows {got.meta.start}..{got.meta.end}"
+
+
+def import_folder(folder: Path, store: Store, warn: Warn) -> list[Meta]:
+    """Validate every CSV file of ``folder`` and write it to the store (replacing what was there).
+
+    A file that fails validation is reported and skipped; the others are still imported.
+    """
+    done: list[Meta] = []
+    failures: list[str] = []
+    for path in scan_folder(folder):
+        try:
+            item = read_csv_file(path)
+        except DataError as exc:
+            failures.append(str(exc))
+            continue
+        for note in item.checked.notes:
+            warn(note)
+        source = f"csv:{path.resolve()}"
+        meta = _meta_for(item.name, item.kind, source, item.checked)
+        with store.lock(item.kind, item.name):
+            store.write(item.kind, item.name, item.checked.frame, meta)
+        done.append(meta)
+    for msg in failures:
+        warn(f"skipped: {msg}")
+    if not done:
+        raise DataError(f"{folder}: no file could be imported ({len(failures)} failed)")
+    return done
+
+
+def _stale(meta: Meta, today: dt.date | None = None) -> bool:
+    if meta.source not in ADJUSTMENT:  # csv imports are the user's own data
+        return False
+    if pd.Timestamp(meta.end).date() >= last_expected_close(today):
+        return False
+    fetched = dt.datetime.fromisoformat(meta.fetched_at)
+    return _now() - fetched > MIN_REFRESH_AGE
+
+
+def get(name: str, *, series: bool, store: Store, offline: bool, warn: Warn,
+        providers: dict | None = None, need_end: pd.Timestamp | None = None) -> Stored:
+    """Load ``name`` for a run: from the store, fetching or refreshing only when allowed and useful.
+
+    A failed refresh of a stored symbol is not fatal: the run goes on with a one-line warning
+    that says through which date the cached data reaches.
+    """
+    kind = _kind(series)
+    have = store.exists(kind, name)
+    stored: Stored | None = None
+    if have:
+        try:
+            stored = store.read(kind, name)
+        except StoreCorrupt as exc:
+            if offline:
+                raise
+            warn(f"{exc}; fetching it again")
+    if stored is None:
+        if offline:
+            hint = "r2k data import DIR" if series else f"r2k data fetch {name}` or `r2k data import DIR"
+            raise DataError(f"{name} is not in the local store ({store.root}) and --offline forbids fetching; run `{hint}`")
+        try:
+            stored, _ = fetch(name, series=series, store=store, providers=providers, full=True)
+        except DataUnavailable:
+            raise
+        return stored
+    wants_more = need_end is None or pd.Timestamp(stored.meta.end) < need_end
+    if not offline and wants_more and _stale(stored.meta):
+        try:
+            stored, _ = fetch(name, series=series, store=store, providers=providers)
+        except DataUnavailable as exc:
+            warn(f"{name}: using cached data through {stored.meta.end} ({exc})")
+    return stored

@@ -1,0 +1,43 @@
+"""quantstats HTML tear sheets, rendered offline and quietly.
+
+quantstats is the renderer, not the source of truth for our numbers (reports.metrics is). Traps
+avoided (pitfalls.md §3): the benchmark is always a Series (a ticker string makes quantstats
+download it, and offline it silently becomes zeros); dates are tz-naive; ``match_dates=False``
+so a strategy's leading flat days are not trimmed; the matplotlib font warning spam is
+silenced; ``output=`` is always given; the ``<title>`` is set to the run's name.
+"""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+import warnings
+from pathlib import Path
+
+import pandas as pd
+
+
+def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None) -> Path:
+    """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import quantstats as qs
+
+        rets = returns.astype("float64").copy()
+        rets.index = pd.DatetimeIndex(rets.index).tz_localize(None)
+        bench = None
+        if benchmark is not None:
+            bench = benchmark.reindex(rets.index).fillna(0.0).astype("float64")
+            bench.name = benchmark.name or "Benchmark"
+        qs.reports.html(rets, benchmark=bench, output=str(path), title=title, match_dates=False,
+                        download_filename=path.name)
+    text = path.read_text(encoding="utf-8")
+    text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
+    text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,59 @@
+"""A plan: everything an executor needs, as arrays on one trading calendar.
+
+Building it is where data meets the strategy: load, clip the window, align, evaluate the rule on
+its decision dates (point-in-time), and lay out the cash-flow ledger. Executors only trade it.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.errors import EngineError
+
+
+@dataclass
+class Plan:
+    """Inputs of an execution. Prices are total-return adjusted; day 0 flow is the initial cash."""
+
+    calendar: pd.DatetimeIndex
+    assets: list[str]
+    opens: np.ndarray  # (days, assets)
+    closes: np.ndarray  # (days, assets)
+    decide: np.ndarray  # (days,) bool: a rebalance is decided at this close
+    weights: np.ndarray  # (days, assets): targets in force at each close (ffilled decisions)
+    flows: np.ndarray  # (days,) cash arriving at each close; flows[0] = initial cash
+    fill: str  # "next-open" | "close"
+    commission: float  # fraction of traded value
+    slippage: float  # fraction of traded value
+    whole_shares: bool = False
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def cost(self) -> float:
+        return self.commission + self.slippage
+
+
+def build_weights(calendar: pd.DatetimeIndex, assets: list[str],
+                  decisions: list[tuple[pd.Timestamp, dict[str, float]]]) -> tuple[np.ndarray, np.ndarray]:
+    """Forward-fill decisions into a weight matrix; flag decision days."""
+    pos = {a: j for j, a in enumerate(assets)}
+    weights = np.full((len(calendar), len(assets)), np.nan)
+    decide = np.zeros(len(calendar), dtype=bool)
+    idx = calendar.get_indexer([d for d, _ in decisions])
+    for i, (date, w) in zip(idx, decisions, strict=True):
+        row = np.zeros(len(assets))
+        for sym, x in w.items():
+            if sym not in pos:
+                raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {assets}")
+            if not np.isfinite(x) or x < -1e-12:
+                raise EngineError(f"the rule returned weight {x!r} for {sym} on {date:%Y-%m-%d}; weights must be >= 0")
+            row[pos[sym]] = max(float(x), 0.0)
+        if row.sum() > 1.0 + 1e-9:
+            raise EngineError(f"the rule's weights on {date:%Y-%m-%d} add up to {row.sum():.4f} > 1 (no leverage)")
+        weights[i] = row
+        decide[i] = True
+    weights = pd.DataFrame(weights).ffill().fillna(0.0).to_numpy()
+    return weights, decide

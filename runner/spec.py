@@ -1,0 +1,87 @@
+"""The run spec: everything that defines a backtest, validated once and then frozen.
+
+Its hash (over the resolved fields) names the run folder, so the same spec always lands in the
+same place and a changed spec never overwrites another run's results.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from r2k.data.errors import UsageError
+
+FILLS = ("next-open", "close")
+EVERY = ("week", "month", "quarter", "year")
+ENGINES = ("backtrader",)
+
+
+def parse_date(text: str | None, what: str) -> str | None:
+    """Validate a YYYY-MM-DD date; return it normalised or None."""
+    if text is None or text == "":
+        return None
+    try:
+        return dt.date.fromisoformat(str(text).strip()).isoformat()
+    except ValueError:
+        raise UsageError(f"bad {what} date {text!r}: use YYYY-MM-DD") from None
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One backtest. Money in dollars, costs in basis points of traded value."""
+
+    strategy: str
+    params: dict[str, Any] = field(default_factory=dict)
+    start: str | None = None
+    end: str | None = None
+    cash: float = 10_000.0
+    contribute: float = 0.0
+    every: str = "month"
+    benchmark: str | None = "SPY"
+    fill: str = "next-open"
+    commission_bps: float = 0.0
+    slippage_bps: float = 0.0
+    whole_shares: bool = False
+    engine: str = "backtrader"
+
+    def validated(self) -> RunSpec:
+        """Return a normalised copy, or raise UsageError naming the bad field."""
+        start = parse_date(self.start, "start")
+        end = parse_date(self.end, "end")
+        if start and end and start >= end:
+            raise UsageError(f"start {start} is not before end {end}")
+        if end and end > dt.date.today().isoformat():
+            raise UsageError(f"end {end} is in the future")
+        if self.fill not in FILLS:
+            raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
+        if self.every not in EVERY:
+            raise UsageError(f"--every must be one of {', '.join(EVERY)}, not {self.every!r}")
+        if self.engine not in ENGINES:
+            raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
+        for name in ("cash", "contribute", "commission_bps", "slippage_bps"):
+            v = getattr(self, name)
+            if not isinstance(v, (int, float)) or v != v or v < 0:
+                raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0, not {v!r}")
+        if self.commission_bps + self.slippage_bps >= 10_000:
+            raise UsageError("costs of 100% or more per trade make no sense")
+        if self.cash <= 0 and self.contribute <= 0:
+            raise UsageError("nothing to invest: set --cash or --contribute above 0")
+        bench = self.benchmark
+        if bench is not None:
+            from r2k.data.symbols import canonical_symbol
+
+            bench = None if bench.strip().lower() in ("", "none") else canonical_symbol(bench)
+        return replace(self, start=start, end=end, benchmark=bench, cash=float(self.cash),
+                       contribute=float(self.contribute), commission_bps=float(self.commission_bps),
+                       slippage_bps=float(self.slippage_bps))
+
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    def key(self) -> str:
+        """Short stable hash of the spec, used to name its run folder."""
+        blob = json.dumps(self.to_dict(), sort_keys=True, default=str).encode()
+        return hashlib.sha256(blob).hexdigest()[:10]

@@ -1,0 +1,119 @@
+"""Base class for allocation rules: the shape every built-in strategy has.
+
+An allocation rule is a plain object: on each scheduled decision date it maps point-in-time data
+(prices and economic series known that day) to target weights such as ``{"IWM": 1.0}`` or
+``{"SPY": 0.6, "CASH": 0.4}``. It never sees a broker or a portfolio, so it can be tested
+without backtrader, and any executor (backtrader, vectorized) can run it.
+
+This module imports nothing heavy, so listing strategies keeps the CLI instant.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from r2k.data.errors import UsageError
+
+SCHEDULES = ("once", "day", "week", "month", "quarter", "year")
+
+
+@dataclass
+class Target:
+    """A decision: target weights and a short label (the regime or signal) for decisions.csv."""
+
+    weights: dict[str, float]
+    label: str = ""
+
+
+def coerce(value: Any, default: Any, key: str) -> Any:
+    """Convert ``value`` (often a string from ``-p key=value``) to the type of ``default``."""
+    if isinstance(value, str):
+        text = value.strip()
+        try:
+            if isinstance(default, bool):
+                low = text.lower()
+                if low in ("1", "true", "yes", "on"):
+                    return True
+                if low in ("0", "false", "no", "off"):
+                    return False
+                raise ValueError(text)
+            if isinstance(default, int):
+                return int(text)
+            if isinstance(default, float):
+                return float(text)
+            if isinstance(default, (list, tuple)):
+                return [p.strip().upper() for p in text.split(",") if p.strip()]
+            if default is None or isinstance(default, str):
+                return text
+        except ValueError:
+            raise UsageError(f"bad value for parameter {key}: {value!r} (expected {type(default).__name__})") from None
+    if isinstance(default, bool) and not isinstance(value, bool):
+        raise UsageError(f"bad value for parameter {key}: {value!r} (expected bool)")
+    if isinstance(default, int) and not isinstance(default, bool):
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if not isinstance(value, int) or isinstance(value, bool):
+            raise UsageError(f"bad value for parameter {key}: {value!r} (expected int)")
+    if isinstance(default, float) and isinstance(value, (int, float)) and not isinstance(value, bool):
+        return float(value)
+    if isinstance(default, (list, tuple)) and isinstance(value, (list, tuple)):
+        return [str(v).upper() for v in value]
+    return value
+
+
+class AllocationRule:
+    """Subclass this, set ``name``, ``params`` and ``schedule``, and implement :meth:`target`.
+
+    ``params`` maps each parameter to its default; instances get one attribute per parameter,
+    coerced to the default's type. ``assets()`` lists what the rule may hold (``CASH`` included),
+    ``signals()`` price symbols it only reads, ``series()`` the FRED ids it reads.
+    """
+
+    name: ClassVar[str] = ""
+    schedule: ClassVar[str] = "month"
+    params: ClassVar[dict[str, Any]] = {}
+
+    def __init__(self, **overrides: Any):
+        unknown = sorted(set(overrides) - set(self.params))
+        if unknown:
+            valid = ", ".join(f"{k}={v!r}" for k, v in self.params.items()) or "(none)"
+            raise UsageError(f"unknown parameter {', '.join(unknown)} for {self.name}; valid: {valid}")
+        for key, default in self.params.items():
+            value = coerce(overrides[key], default, key) if key in overrides else default
+            if isinstance(value, list):
+                value = list(value)
+            setattr(self, key, value)
+        if self.schedule not in SCHEDULES:
+            raise UsageError(f"{self.name}: schedule must be one of {', '.join(SCHEDULES)}")
+        self.check()
+
+    # -- what the rule needs -------------------------------------------------------------
+    def assets(self) -> list[str]:
+        """Symbols the rule may hold (``CASH`` allowed)."""
+        raise NotImplementedError
+
+    def signals(self) -> list[str]:
+        """Price symbols the rule reads but never holds."""
+        return []
+
+    def series(self) -> list[str]:
+        """Economic series (FRED ids) the rule reads."""
+        return []
+
+    def check(self) -> None:
+        """Validate parameter values; raise UsageError with a message for the user."""
+
+    # -- the logic -----------------------------------------------------------------------
+    def target(self, view) -> Target | dict[str, float]:
+        """Target weights on ``view.date`` from data known that day."""
+        raise NotImplementedError
+
+    def param_values(self) -> dict[str, Any]:
+        return {k: getattr(self, k) for k in self.params}
+
+    @classmethod
+    def describe(cls) -> str:
+        """The docstring's first two lines: what the strategy does."""
+        doc = (cls.__doc__ or "").strip().splitlines()
+        return " ".join(line.strip() for line in doc[:2] if line.strip())

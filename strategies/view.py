@@ -1,0 +1,41 @@
+"""Point-in-time data for allocation rules: nothing after the decision date is reachable."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.errors import DataError
+
+
+class View:
+    """What a rule may look at on ``date``.
+
+    ``close(symbol)`` gives total-return adjusted closes up to and including ``date`` (the close
+    of the decision day is known at decision time); ``series(id)`` gives the observations of an
+    economic series *published* by ``date`` (observation date + publication lag).
+    """
+
+    def __init__(self, closes: dict[str, pd.Series], series: dict[str, pd.Series],
+                 published: dict[str, pd.DatetimeIndex]):
+        self._closes = closes
+        self._close_dates = {k: v.index.values for k, v in closes.items()}
+        self._series = series
+        self._published = {k: v.values for k, v in published.items()}
+        self.date: pd.Timestamp | None = None
+
+    def at(self, date: pd.Timestamp) -> View:
+        self.date = pd.Timestamp(date)
+        return self
+
+    def close(self, symbol: str) -> pd.Series:
+        if symbol not in self._closes:
+            raise DataError(f"the rule asked for prices of {symbol}, which it did not declare")
+        n = np.searchsorted(self._close_dates[symbol], np.datetime64(self.date), side="right")
+        return self._closes[symbol].iloc[:n]
+
+    def series(self, series_id: str) -> pd.Series:
+        if series_id not in self._series:
+            raise DataError(f"the rule asked for series {series_id}, which it did not declare")
+        n = np.searchsorted(self._published[series_id], np.datetime64(self.date), side="right")
+        return self._series[series_id].iloc[:n]
