@@ -1,0 +1,119 @@
+"""The CLI: one-line errors with the right exit codes, help that lists parameters, a real run."""
+
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from r2k.data.store import Meta, Store
+from r2k.runner.cli import cli
+from tests.util import random_walk
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    st = Store(tmp_path / "home")
+    for name, seed in (("IWM", 1), ("SPY", 2)):
+        st.write("prices", name, random_walk(600, seed=seed),
+                 Meta(name=name, kind="prices", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00",
+                      adjustment="", start="", end="", rows=0, sha256=""))
+    monkeypatch.setenv("R2K_HOME", str(st.root))
+    monkeypatch.chdir(tmp_path)
+    return st
+
+
+def invoke(*args):
+    return CliRunner().invoke(cli, list(args))
+
+
+def one_line_error(res, code):
+    assert res.exit_code == code, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert "Traceback" not in res.output
+    return lines[0]
+
+
+def test_version():
+    res = invoke("--version")
+    assert res.exit_code == 0 and res.stdout.startswith("r2k ")
+
+
+def test_unknown_strategy_is_a_usage_error(home):
+    assert "unknown strategy" in one_line_error(invoke("run", "nope", "--offline"), 2)
+
+
+def test_bad_date_is_a_usage_error(home):
+    assert "YYYY-MM-DD" in one_line_error(invoke("run", "buy-and-hold", "--start", "2020-13-01", "--offline"), 2)
+
+
+def test_start_after_end_is_a_usage_error(home):
+    one_line_error(invoke("run", "buy-and-hold", "--start", "2020-01-01", "--end", "2019-01-01", "--offline"), 2)
+
+
+def test_unknown_parameter_lists_valid_ones(home):
+    msg = one_line_error(invoke("run", "buy-and-hold", "-p", "symbl=IWM", "--offline"), 2)
+    assert "symbol" in msg
+
+
+def test_malformed_parameter_is_a_usage_error(home):
+    one_line_error(invoke("run", "buy-and-hold", "-p", "symbol", "--offline"), 2)
+
+
+def test_missing_symbol_offline_is_a_runtime_error(home):
+    msg = one_line_error(invoke("run", "buy-and-hold", "--symbol", "QQQ", "--offline", "--no-tearsheet"), 1)
+    assert "QQQ" in msg and "r2k data fetch" in msg
+
+
+def test_invalid_symbol_text(home):
+    one_line_error(invoke("run", "buy-and-hold", "--symbol", "I W M", "--offline"), 2)
+
+
+def test_strategy_help_lists_parameters():
+    res = invoke("run", "buy-and-hold", "--help")
+    assert res.exit_code == 0
+    assert "symbol" in res.stdout and "default: 'IWM'" in res.stdout
+
+
+def test_run_writes_the_run_folder(home, tmp_path):
+    out = tmp_path / "out"
+    res = invoke("run", "buy-and-hold", "--offline", "--out", str(out), "--no-tearsheet", "--fill", "close")
+    assert res.exit_code == 0, res.output
+    for name in ("metrics.json", "returns.csv", "equity.csv", "trades.csv", "manifest.json", "cashflows.csv"):
+        assert (out / name).is_file(), name
+    m = json.loads((out / "metrics.json").read_text())
+    iwm = random_walk(600, seed=1)
+    assert m["total_return"] == pytest.approx(iwm["close"].iloc[-1] / iwm["close"].iloc[0] - 1, rel=1e-9)
+    assert str(out) in res.stdout
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out.")]  # no temp folder left
+
+
+def test_unwritable_output_is_one_line(home, tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    one_line_error(invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", str(blocker / "sub")), 1)
+
+
+def test_failed_run_leaves_no_folder(home, tmp_path, monkeypatch):
+    import r2k.reports.runfolder as rf
+
+    def boom(*a, **k):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr("r2k.reports.tearsheet.render", boom)
+    out = tmp_path / "out2"
+    res = invoke("run", "buy-and-hold", "--offline", "--out", str(out))
+    one_line_error(res, 1)
+    assert not out.exists()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out2.")]
+    assert rf  # imported for the monkeypatch target
+
+
+def test_data_list_on_empty_store(tmp_path, monkeypatch):
+    monkeypatch.setenv("R2K_HOME", str(tmp_path / "empty"))
+    res = invoke("data", "list")
+    assert res.exit_code == 0 and "empty" in res.stdout
+
+
+def test_import_of_missing_folder_is_one_line(tmp_path):
+    one_line_error(invoke("data", "import", str(tmp_path / "nope")), 1)
