@@ -82,12 +82,12 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     stored_series = {s: load(s, True) for s in series_ids}
 
     window_frames = {s: stored[s].data for s in traded + ([bench] if bench else [])}
-    if not window_frames:  # a CASH-only rule: the rate series defines the calendar
-        raise UsageError("a strategy must hold at least one priced symbol besides CASH")
+    if not window_frames:
+        raise UsageError("a strategy holding only CASH needs a --benchmark to define the trading calendar")
     window = common_window(window_frames, start, end)
     for msg in window.notes:
         note(msg)
-    calendar = trading_calendar({s: stored[s].data for s in traded}, window)
+    calendar = trading_calendar({s: stored[s].data for s in (traded or [bench])}, window)
     if len(calendar) < 2:
         raise UsageError(f"the window {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d} holds fewer than two trading days")
 

@@ -10,6 +10,9 @@ from r2k.data.errors import UsageError
 BUILTINS: dict[str, str] = {
     "buy-and-hold": "r2k.strategies.buy_and_hold:BuyAndHold",
     "dca": "r2k.strategies.buy_and_hold:DollarCostAveraging",
+    "rate-cut-rotation": "r2k.strategies.rotation:RateCutRotation",
+    "relative-momentum": "r2k.strategies.momentum:RelativeMomentum",
+    "trend-filter": "r2k.strategies.trend:TrendFilter",
 }
 
 

@@ -13,17 +13,6 @@ from tests.util import needs_real_data, real_data_dir
 pytestmark = needs_real_data
 
 
-@pytest.fixture(scope="module")
-def real_home(tmp_path_factory):
-    home = tmp_path_factory.mktemp("real_home")
-    data = real_data_dir()
-    runner = CliRunner()
-    for sub in ("prices", "fred"):
-        res = runner.invoke(cli, ["data", "import", str(data / sub)], env={"R2K_HOME": str(home)})
-        assert res.exit_code == 0, res.output
-    return home
-
-
 def _raw(name):
     return pd.read_csv(real_data_dir() / "prices" / f"{name}.csv", index_col="date", parse_dates=True)
 
@@ -32,7 +21,7 @@ def test_import_lists_every_file(real_home):
     res = CliRunner().invoke(cli, ["data", "list"], env={"R2K_HOME": str(real_home)})
     assert res.exit_code == 0
     names = {line.split()[0] for line in res.stdout.splitlines()[1:]}
-    files = {p.stem for p in (real_data_dir() / "prices").glob("*.csv")} | {p.stem for p in (real_data_dir() / "fred").glob("*.csv")}
+    files = {p.stem for sub in ("prices", "fred") for p in (real_data_dir() / sub).glob("*.csv")}
     expected = {("^" + f) if f in ("RUT", "GSPC", "IXIC", "VIX", "IRX") else f for f in files}
     assert names == expected
 

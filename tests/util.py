@@ -80,3 +80,20 @@ def write_csv(folder: Path, name: str, frame: pd.DataFrame) -> Path:
     path = folder / f"{name}.csv"
     frame.rename_axis("date").to_csv(path, date_format="%Y-%m-%d")
     return path
+
+
+@pytest.fixture(scope="session")
+def real_home(tmp_path_factory):
+    """A store holding the imported real snapshot (prices and FRED), shared by the session."""
+    from click.testing import CliRunner
+
+    from r2k.runner.cli import cli
+
+    data = real_data_dir()
+    if data is None:
+        pytest.skip("R2K_TEST_DATA not set")
+    home = tmp_path_factory.mktemp("real_home")
+    for sub in ("prices", "fred"):
+        res = CliRunner().invoke(cli, ["data", "import", str(data / sub)], env={"R2K_HOME": str(home)})
+        assert res.exit_code == 0, res.output
+    return home

@@ -1,0 +1,402 @@
+"""Performance metrics: one definition of each, used by every report.
+
+All returns are fractions (0.05 means 5 %), never percent. ``returns`` is always a Series of
+daily flow-neutral (time-weighted) returns on tz-naive trading dates. It starts on the first day
+*after* the run's first bar: that bar is the base (value = initial cash), so the run's ``start``
+date is passed separately where a metric needs it (CAGR, drawdown, turnover).
+
+The formulas follow quantstats where it is sensible (it is what most readers compare against) but
+this module never imports it: quantstats takes over a second to import and changes its
+definitions between releases. Each docstring says where a number differs from quantstats or from
+Portfolio Visualizer (PV).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Literal
+
+import numpy as np
+import pandas as pd
+
+from r2k.reports.xirr import xirr as _xirr
+
+Basis = Literal["daily", "monthly"]
+
+#: Calendar days per year for CAGR and turnover (mean length including leap years).
+DAYS_PER_YEAR = 365.25
+
+#: Relative tolerance for "back at the old peak" when finding a drawdown's recovery date, so that
+#: rounding in the compounded wealth (e.g. 0.88 * 1.25 = 1.0999999999999999) does not hide it.
+_RECOVERY_RTOL = 1e-12
+
+SUMMARY_KEYS = (
+    "start",
+    "end",
+    "initial_cash",
+    "contributed",
+    "final_value",
+    "gain",
+    "total_return",
+    "cagr",
+    "xirr",
+    "volatility",
+    "sharpe",
+    "sortino",
+    "max_drawdown",
+    "max_drawdown_start",
+    "max_drawdown_end",
+    "best_year",
+    "worst_year",
+    "trades",
+    "turnover",
+    "stats_basis",
+)
+
+
+# --------------------------------------------------------------------------------------------
+# helpers
+
+
+def _clean(returns: pd.Series) -> pd.Series:
+    """Float Series on a sorted DatetimeIndex; NaN is an error, not a silent zero."""
+    if not isinstance(returns, pd.Series):
+        raise TypeError("returns must be a pandas Series")
+    r = returns.astype(float)
+    if not isinstance(r.index, pd.DatetimeIndex):
+        r.index = pd.DatetimeIndex(pd.to_datetime(r.index))
+    if r.isna().any():
+        raise ValueError(f"returns contain {int(r.isna().sum())} NaN values")
+    if not r.index.is_monotonic_increasing:
+        r = r.sort_index(kind="stable")
+    return r
+
+
+def _ts(value: Any) -> pd.Timestamp:
+    return pd.Timestamp(value).tz_localize(None) if pd.Timestamp(value).tz else pd.Timestamp(value)
+
+
+def _years(start: Any, end: Any) -> float:
+    return (_ts(end) - _ts(start)).days / DAYS_PER_YEAR
+
+
+def _compound(returns: pd.Series, rule: str) -> pd.Series:
+    return (1.0 + returns).resample(rule).prod() - 1.0
+
+
+def _periods(periods: int | None, basis: Basis) -> int:
+    if basis not in ("daily", "monthly"):
+        raise ValueError(f"basis must be 'daily' or 'monthly', not {basis!r}")
+    if basis == "monthly":
+        return 12
+    return 252 if periods is None else int(periods)
+
+
+def _on_basis(returns: pd.Series, basis: Basis) -> pd.Series:
+    r = _clean(returns)
+    return monthly_returns(r) if basis == "monthly" else r
+
+
+def _excess(
+    returns: pd.Series, rf: float | pd.Series, periods: int | None, basis: Basis
+) -> tuple[pd.Series, int]:
+    """Excess returns on the chosen basis and the number of those periods per year.
+
+    A float ``rf`` is an annual rate, converted to ``(1 + rf) ** (1 / n) - 1`` per period. A Series
+    ``rf`` holds *daily* rates (not annual, unlike quantstats): it is aligned to the return dates
+    (gaps carried forward) and, on the monthly basis, compounded to months like the returns.
+    """
+    r = _clean(returns)
+    n = _periods(periods, basis)
+    if isinstance(rf, pd.Series):
+        rate = rf.astype(float)
+        if not isinstance(rate.index, pd.DatetimeIndex):
+            rate.index = pd.DatetimeIndex(pd.to_datetime(rate.index))
+        rate = rate.sort_index().reindex(r.index.union(rate.index)).ffill().reindex(r.index)
+        if rate.isna().any():
+            raise ValueError("rf series does not cover the first return dates")
+        if basis == "monthly":
+            return monthly_returns(r) - monthly_returns(rate), n
+        return r - rate, n
+    per_period = (1.0 + float(rf)) ** (1.0 / n) - 1.0
+    return _on_basis(r, basis) - per_period, n
+
+
+def _ratio(num: float, den: float) -> float:
+    return float(num / den) if den > 0 and math.isfinite(den) else math.nan
+
+
+# --------------------------------------------------------------------------------------------
+# returns
+
+
+def total_return(returns: pd.Series) -> float:
+    """Compounded time-weighted return: ``prod(1 + r) - 1`` (0.0 for an empty series)."""
+    r = _clean(returns)
+    return float(np.prod(1.0 + r.to_numpy())) - 1.0
+
+
+def cagr(returns: pd.Series, start: Any) -> float:
+    """Annual growth rate: ``(1 + total_return) ** (1 / years) - 1``.
+
+    ``years = (end - start).days / 365.25`` with ``end = returns.index[-1]`` and ``start`` the
+    run's first bar (the base, not in ``returns``): calendar time, so a run over weekends and
+    holidays is not stretched. quantstats 0.0.86 instead uses ``count / 252`` trading periods (and
+    older releases ``(last - first).days / 365``, which drops the first day); PV works from whole
+    months. NaN when the span is not positive.
+    """
+    r = _clean(returns)
+    if r.empty:
+        return math.nan
+    years = _years(start, r.index[-1])
+    if years <= 0:
+        return math.nan
+    growth = 1.0 + total_return(r)
+    if growth <= 0:
+        return -1.0
+    return float(growth ** (1.0 / years) - 1.0)
+
+
+def calendar_year_returns(returns: pd.Series) -> pd.Series:
+    """Compounded return of each calendar year, indexed by the year (int).
+
+    Partial first and last years are included as they are (not annualised), so the first year of
+    a run that starts in June is a seven-month return. Same as quantstats' yearly aggregation; PV
+    also reports partial years.
+    """
+    r = _clean(returns)
+    out = (1.0 + r).groupby(r.index.year).prod() - 1.0
+    out.index = out.index.astype(int)
+    out.index.name = "year"
+    return out
+
+
+def monthly_returns(returns: pd.Series) -> pd.Series:
+    """Compounded return of each calendar month, indexed by the month-end calendar date.
+
+    Partial first and last months are included as they are; a month with no trading days (not
+    possible on a real exchange calendar) would appear as 0.0.
+    """
+    return _compound(_clean(returns), "ME")
+
+
+# --------------------------------------------------------------------------------------------
+# risk and risk-adjusted return
+
+
+def volatility(returns: pd.Series, periods: int | None = None, basis: Basis = "daily") -> float:
+    """Annualised volatility: sample std (``ddof=1``) of the returns times ``sqrt(periods)``.
+
+    ``basis="daily"`` uses the daily returns and ``periods`` (default 252), as quantstats does.
+    ``basis="monthly"`` compounds to calendar months and annualises with 12 (``periods`` is
+    ignored), as PV does; partial first/last months count as months. NaN with fewer than 2
+    observations.
+    """
+    r = _on_basis(returns, basis)
+    n = _periods(periods, basis)
+    if len(r) < 2:
+        return math.nan
+    return float(r.std(ddof=1) * math.sqrt(n))
+
+
+def sharpe(
+    returns: pd.Series,
+    rf: float | pd.Series = 0.0,
+    periods: int | None = None,
+    basis: Basis = "daily",
+) -> float:
+    """Sharpe ratio: ``mean(excess) / std(excess, ddof=1) * sqrt(periods)``, ``excess = r - rf``.
+
+    ``rf`` is an annual rate (float) converted per period as ``(1 + rf) ** (1 / periods) - 1``,
+    or a Series of *daily* rates (quantstats treats a Series as annual rates). The denominator is
+    the std of the excess returns, as in quantstats; with a constant rf that equals the std of the
+    returns. ``basis="monthly"`` uses calendar-month returns and 12 periods (PV style; PV may
+    annualise the mean differently). NaN when the std is 0 or there are fewer than 2 observations.
+    """
+    ex, n = _excess(returns, rf, periods, basis)
+    if len(ex) < 2:
+        return math.nan
+    return _ratio(ex.mean(), ex.std(ddof=1)) * math.sqrt(n)
+
+
+def sortino(
+    returns: pd.Series,
+    rf: float | pd.Series = 0.0,
+    periods: int | None = None,
+    basis: Basis = "daily",
+) -> float:
+    """Sortino ratio: ``mean(excess) / sqrt(mean(min(excess, 0) ** 2)) * sqrt(periods)``.
+
+    The downside deviation is taken over ALL observations (positive ones count as 0) with the
+    target = rf, as quantstats does (Red Rock Capital's definition); a downside std over only the
+    negative observations, or with ``ddof=1``, would give a larger ratio. PV uses monthly returns
+    (``basis="monthly"``). ``rf`` as in :func:`sharpe`. NaN when there is no downside.
+    """
+    ex, n = _excess(returns, rf, periods, basis)
+    if ex.empty:
+        return math.nan
+    x = ex.to_numpy()
+    downside = math.sqrt(float(np.mean(np.minimum(x, 0.0) ** 2)))
+    return _ratio(float(x.mean()), downside) * math.sqrt(n)
+
+
+def _wealth(returns: pd.Series, start: Any) -> pd.Series:
+    """Wealth index with the base 1.0 at ``start`` followed by the compounded returns."""
+    r = _clean(returns)
+    base = pd.Series([1.0], index=pd.DatetimeIndex([_ts(start)]))
+    if len(r) and r.index[0] <= base.index[0]:
+        raise ValueError("start must be before the first return date")
+    return pd.concat([base, (1.0 + r).cumprod()])
+
+
+def drawdown_series(returns: pd.Series) -> pd.Series:
+    """Drawdown on each return date: ``wealth / running_peak - 1`` (0 or negative).
+
+    The running peak starts from the base value 1.0 (the run's initial cash), so a loss on the
+    first day already counts as drawdown. quantstats 0.0.86 does the same with a phantom base
+    point; older quantstats releases started the peak at the first day's value.
+    """
+    r = _clean(returns)
+    wealth = (1.0 + r).cumprod()
+    peak = wealth.cummax().clip(lower=1.0)
+    return wealth / peak - 1.0
+
+
+def max_drawdown(
+    returns: pd.Series, start: Any
+) -> tuple[float, pd.Timestamp | None, pd.Timestamp | None, pd.Timestamp | None]:
+    """Deepest peak-to-trough fall: ``(depth, peak date, trough date, recovery date)``.
+
+    Computed on the wealth index that includes the base 1.0 at ``start``, so the peak can be
+    ``start`` itself. ``depth`` is a negative fraction (0.0 with all dates ``None`` if wealth never
+    fell). The peak date is the last date before the trough on which wealth stood at that peak;
+    the trough is the first date of the lowest drawdown; recovery is the first date after the
+    trough on which wealth is back at the peak (``None`` if it never is). quantstats reports the
+    depth the same way but its drawdown table starts a drawdown on the first day *below* the peak.
+    """
+    w = _wealth(returns, start)
+    values = w.to_numpy()
+    peaks = np.maximum.accumulate(values)
+    dd = values / peaks - 1.0
+    trough_i = int(np.argmin(dd))
+    depth = float(dd[trough_i])
+    if depth >= 0.0:
+        return 0.0, None, None, None
+    peak_value = peaks[trough_i]
+    peak_i = int(np.flatnonzero(values[: trough_i + 1] == peak_value)[-1])
+    after = np.flatnonzero(values[trough_i + 1 :] >= peak_value * (1.0 - _RECOVERY_RTOL))
+    recovery = w.index[trough_i + 1 + int(after[0])] if len(after) else None
+    return depth, w.index[peak_i], w.index[trough_i], recovery
+
+
+# --------------------------------------------------------------------------------------------
+# activity
+
+
+def turnover(
+    trades: pd.DataFrame | None, equity: pd.DataFrame | None, start: Any, end: Any
+) -> float | None:
+    """Annualised one-way turnover: ``min(buys, sells) / mean(equity value) / years``.
+
+    Taking the smaller side means buying with new deposits (or selling to fund withdrawals) is not
+    turnover, so buy-and-hold with contributions scores 0. ``years`` is as in :func:`cagr`.
+    Trade values are taken as absolute amounts. ``None`` when trades exist on both sides but the
+    equity curve or a positive span is missing.
+    """
+    if trades is None or len(trades) == 0:
+        return 0.0
+    side = trades["side"].astype(str).str.lower()
+    value = trades["value"].astype(float).abs()
+    one_way = min(float(value[side == "buy"].sum()), float(value[side == "sell"].sum()))
+    if one_way == 0.0:
+        return 0.0
+    years = _years(start, end)
+    if equity is None or len(equity) == 0 or years <= 0:
+        return None
+    mean_value = float(equity["value"].astype(float).mean())
+    return _ratio(one_way, mean_value) / years
+
+
+# --------------------------------------------------------------------------------------------
+# summary
+
+
+def _json(value: Any) -> Any:
+    """Python scalars only; NaN/inf become None so the dict survives ``json.dumps(allow_nan=False)``."""
+    if value is None:
+        return None
+    if isinstance(value, pd.Timestamp):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        f = float(value)
+        return f if math.isfinite(f) else None
+    return value
+
+
+def summarize(
+    returns: pd.Series,
+    *,
+    start: Any,
+    initial_cash: float,
+    final_value: float,
+    cashflows: pd.DataFrame | None = None,
+    trades: pd.DataFrame | None = None,
+    equity: pd.DataFrame | None = None,
+    rf: float | pd.Series = 0.0,
+    basis: Basis = "daily",
+) -> dict[str, Any]:
+    """The run's headline numbers as a JSON-ready dict (fractions; dates as ``YYYY-MM-DD``).
+
+    ``cashflows`` has columns ``date, amount`` with deposits positive and the initial cash as its
+    first row; ``contributed`` is the sum of the other rows. ``total_return``/``cagr`` are
+    time-weighted (contributions do not inflate them); ``xirr`` is the money-weighted return of
+    the deposits (negated) plus ``final_value`` on the end date, present only when the cash flows
+    fall on more than one date. ``gain = final_value - initial_cash - contributed``.
+    ``volatility``/``sharpe``/``sortino`` use ``basis``; the rest do not depend on it.
+    """
+    r = _clean(returns)
+    start_ts = _ts(start)
+    end_ts = r.index[-1] if len(r) else start_ts
+
+    contributed = 0.0
+    flow_dates: pd.DatetimeIndex | None = None
+    flow_amounts: np.ndarray | None = None
+    if cashflows is not None and len(cashflows):
+        flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"]))
+        flow_amounts = cashflows["amount"].astype(float).to_numpy()
+        contributed = float(flow_amounts[1:].sum())
+
+    depth, peak, trough, _ = max_drawdown(r, start_ts)
+    years = calendar_year_returns(r)
+    out: dict[str, Any] = {
+        "start": start_ts,
+        "end": end_ts,
+        "initial_cash": float(initial_cash),
+        "contributed": contributed,
+        "final_value": float(final_value),
+        "gain": float(final_value) - float(initial_cash) - contributed,
+        "total_return": total_return(r),
+        "cagr": cagr(r, start_ts),
+        "volatility": volatility(r, basis=basis),
+        "sharpe": sharpe(r, rf=rf, basis=basis),
+        "sortino": sortino(r, rf=rf, basis=basis),
+        "max_drawdown": depth,
+        "max_drawdown_start": peak,
+        "max_drawdown_end": trough,
+        "best_year": years.max() if len(years) else None,
+        "worst_year": years.min() if len(years) else None,
+        "trades": 0 if trades is None else len(trades),
+        "turnover": turnover(trades, equity, start_ts, end_ts),
+        "stats_basis": basis,
+    }
+    if flow_dates is not None and flow_amounts is not None:
+        active = flow_dates[flow_amounts != 0.0]
+        if active.normalize().nunique() > 1:
+            out["xirr"] = _xirr(
+                list(flow_dates) + [end_ts], list(-flow_amounts) + [float(final_value)]
+            )
+    return {k: _json(out[k]) for k in SUMMARY_KEYS if k in out}

@@ -1,0 +1,80 @@
+"""Rate-cut rotation: small caps while the Fed is easing."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+import pandas as pd
+
+from r2k.data.errors import UsageError
+from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.signals import policy_rate
+
+RATE_SERIES = ("target", "DFF")
+
+
+def regime_at(rate: pd.Series, date: pd.Timestamp, lookback_months: int, min_change: float) -> str:
+    """``easing``, ``tightening`` or ``hold`` on ``date`` from a rate history known that day.
+
+    A *cut* is a day the rate fell by at least ``min_change`` percentage points, a *hike* one it
+    rose as much. Easing: the last cut is within ``lookback_months`` and no hike came after it.
+    Tightening: the mirror image. Otherwise the Fed is on hold.
+    """
+    moves = rate.diff()
+    cuts = moves.index[moves <= -min_change]
+    hikes = moves.index[moves >= min_change]
+    last_cut = cuts[-1] if len(cuts) else None
+    last_hike = hikes[-1] if len(hikes) else None
+    horizon = pd.Timestamp(date) - pd.DateOffset(months=lookback_months)
+    if last_cut is not None and last_cut > horizon and (last_hike is None or last_hike < last_cut):
+        return "easing"
+    if last_hike is not None and last_hike > horizon and (last_cut is None or last_cut < last_hike):
+        return "tightening"
+    return "hold"
+
+
+class RateCutRotation(AllocationRule):
+    """Hold the risk-on asset (IWM) while the Fed is easing, the risk-off asset (SPY or CASH) otherwise.
+    Easing: a cut of the fed funds target within the last lookback_months and no hike since; decided monthly."""
+
+    name = "rate-cut-rotation"
+    schedule = "month"
+    params: ClassVar[dict[str, Any]] = {
+        "risk_on": "IWM",
+        "risk_off": "SPY",
+        "lookback_months": 6,
+        "rate_series": "target",
+        "min_change": 0.05,
+    }
+
+    def check(self) -> None:
+        from r2k.data.symbols import CASH, canonical_symbol
+
+        if self.lookback_months < 1:
+            raise UsageError("lookback_months must be at least 1")
+        if self.min_change <= 0:
+            raise UsageError("min_change must be above 0 (percentage points)")
+        if self.rate_series.upper() == "DFF":
+            self.rate_series = "DFF"
+        elif self.rate_series.lower() == "target":
+            self.rate_series = "target"
+        else:
+            raise UsageError(f"rate_series must be 'target' (DFEDTAR, then DFEDTARU) or 'DFF', not {self.rate_series!r}")
+        self.risk_on = CASH if self.risk_on.upper() == CASH else canonical_symbol(self.risk_on)
+        self.risk_off = CASH if self.risk_off.upper() == CASH else canonical_symbol(self.risk_off)
+
+    def assets(self) -> list[str]:
+        return [self.risk_on, self.risk_off]
+
+    def series(self) -> list[str]:
+        return ["DFF"] if self.rate_series == "DFF" else ["DFEDTAR", "DFEDTARU"]
+
+    def rate(self, view) -> pd.Series:
+        """The policy rate as known on the view's date (DFF: a 5-day trailing median against noise)."""
+        if self.rate_series == "DFF":
+            return view.series("DFF").iloc[-400:].rolling(5).median().dropna()
+        return policy_rate(view.series("DFEDTAR"), view.series("DFEDTARU"))
+
+    def target(self, view) -> Target:
+        regime = regime_at(self.rate(view), view.date, self.lookback_months, self.min_change)
+        return Target({self.risk_on if regime == "easing" else self.risk_off: 1.0}, regime)
