@@ -14,7 +14,7 @@ import numpy as np
 import pandas as pd
 
 from r2k.data import loader
-from r2k.data.align import adjusted_ohlc, common_window, on_calendar, trading_calendar
+from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, on_calendar, trading_calendar
 from r2k.data.cash import RATE_SERIES, cash_index
 from r2k.data.errors import UsageError
 from r2k.data.store import Store
@@ -105,10 +105,7 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     if CASH in assets:
         closes[CASH] = ohlc[CASH]["close"]
     series = {s: stored_series[s].data for s in series_ids}
-    from r2k.data.align import PUBLICATION_LAG_BDAYS
-
-    published = {s: v.index + pd.offsets.BDay(PUBLICATION_LAG_BDAYS) for s, v in series.items()}
-    view = View(closes, series, published)
+    view = View.build(closes, series, PUBLICATION_LAG_BDAYS)
     decisions: list[tuple[pd.Timestamp, dict[str, float]]] = []
     decision_rows: list[dict] = []
     for date in decision_dates(calendar, rule.schedule):

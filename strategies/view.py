@@ -24,6 +24,12 @@ class View:
         self._published = {k: v.values for k, v in published.items()}
         self.date: pd.Timestamp | None = None
 
+    @classmethod
+    def build(cls, closes: dict[str, pd.Series], series: dict[str, pd.Series], lag_bdays: int) -> View:
+        """A view whose series become known ``lag_bdays`` business days after their date."""
+        published = {k: v.index + pd.offsets.BDay(lag_bdays) for k, v in series.items()}
+        return cls(closes, series, published)
+
     def at(self, date: pd.Timestamp) -> View:
         self.date = pd.Timestamp(date)
         return self
