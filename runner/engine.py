@@ -50,6 +50,17 @@ def flow_neutral_returns(value: np.ndarray, flows: np.ndarray) -> np.ndarray:
     return r
 
 
+def execute(plan: Plan, engine: str):
+    """Trade a plan with the chosen executor (both give the same account to float rounding)."""
+    if engine == "vector":
+        from r2k.runner.vector_executor import run_vector
+
+        return run_vector(plan)
+    from r2k.runner.bt_executor import run_backtrader
+
+    return run_backtrader(plan)
+
+
 def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
         warn: Callable[[str], None] | None = None, providers: dict | None = None) -> Result:
     """Run one backtest end to end and return its Result (no files are written here)."""
@@ -137,9 +148,7 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
         commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
         whole_shares=spec.whole_shares,
     )
-    from r2k.runner.bt_executor import run_backtrader
-
-    ex = run_backtrader(plan)
+    ex = execute(plan, spec.engine)
 
     rets = pd.Series(flow_neutral_returns(ex.value, flows), index=calendar[1:], name="return")
     equity = pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar)

@@ -16,7 +16,7 @@ from r2k.data.errors import UsageError
 
 FILLS = ("next-open", "close")
 EVERY = ("week", "month", "quarter", "year")
-ENGINES = ("backtrader",)
+ENGINES = ("backtrader", "vector")
 
 
 def parse_date(text: str | None, what: str) -> str | None:
