@@ -3,12 +3,17 @@
     from r2k.runner.engine import run
     from r2k.runner.spec import RunSpec
     result = run(RunSpec("buy-and-hold", {"symbol": "IWM"}, start="2005-01-01", end="2024-12-31"))
+
+Stages: resolve the strategy, load and align its data (``Inputs``), build the cash-flow ledger,
+then either evaluate an allocation rule into a Plan and trade it (backtrader or vectorized
+executor), or hand a plain backtrader Strategy the feeds; finally assemble the Result.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,25 +22,23 @@ from r2k.data import loader
 from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, on_calendar, trading_calendar
 from r2k.data.cash import RATE_SERIES, cash_index
 from r2k.data.errors import UsageError
-from r2k.data.store import Store
+from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol
+from r2k.runner.execution import Execution
 from r2k.runner.plan import Plan, build_weights
 from r2k.runner.result import Result
 from r2k.runner.schedule import contribution_dates, decision_dates
 from r2k.runner.spec import RunSpec
+from r2k.runner.usercode import user_code_errors
 from r2k.strategies import registry
-from r2k.strategies.base import Target
+from r2k.strategies.base import AllocationRule, Target
 from r2k.strategies.view import View
 
 FILL_WORDS = {
     "next-open": "market orders decided at a close fill at the next day's open",
     "close": "market orders fill at the close of the day they are decided",
 }
-
-
-def _rule(spec: RunSpec):
-    cls = registry.resolve(spec.strategy)
-    return cls(**spec.params)
+TRADE_COLUMNS = ["date", "symbol", "side", "size", "price", "value", "commission", "slippage"]
 
 
 def flow_neutral_returns(value: np.ndarray, flows: np.ndarray) -> np.ndarray:
@@ -50,7 +53,7 @@ def flow_neutral_returns(value: np.ndarray, flows: np.ndarray) -> np.ndarray:
     return r
 
 
-def execute(plan: Plan, engine: str):
+def execute(plan: Plan, engine: str) -> Execution:
     """Trade a plan with the chosen executor (both give the same account to float rounding)."""
     if engine == "vector":
         from r2k.runner.vector_executor import run_vector
@@ -61,10 +64,97 @@ def execute(plan: Plan, engine: str):
     return run_backtrader(plan)
 
 
+@dataclass
+class Inputs:
+    """Loaded, validated and aligned data of one run."""
+
+    calendar: pd.DatetimeIndex
+    ohlc: dict[str, pd.DataFrame]  # traded assets (CASH included) on the calendar, adjusted
+    stored: dict[str, Stored]  # every price symbol loaded (full history)
+    stored_series: dict[str, Stored]  # every economic series loaded
+
+
+def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], spec: RunSpec, *,
+                store: Store, offline: bool, note: Callable[[str], None], providers: dict | None) -> Inputs:
+    """Load every symbol and series, clip the window to the data, align to one calendar."""
+    bench = spec.benchmark
+    start = pd.Timestamp(spec.start) if spec.start else None
+    end = pd.Timestamp(spec.end) if spec.end else None
+    holds_cash = CASH in traded
+    priced = [a for a in traded if a != CASH]
+    if holds_cash and RATE_SERIES not in series_ids:
+        series_ids = series_ids + [RATE_SERIES]
+
+    def load(name: str, series: bool) -> Stored:
+        return loader.get(name, series=series, store=store, offline=offline, warn=note, providers=providers, need_end=end)
+
+    stored = {s: load(s, False) for s in dict.fromkeys(priced + signals + ([bench] if bench else []))}
+    stored_series = {s: load(s, True) for s in dict.fromkeys(series_ids)}
+    window_frames = {s: stored[s].data for s in priced + ([bench] if bench else [])}
+    if not window_frames:
+        raise UsageError("a strategy holding only CASH needs a --benchmark to define the trading calendar")
+    window = common_window(window_frames, start, end)
+    for msg in window.notes:
+        note(msg)
+    calendar = trading_calendar({s: stored[s].data for s in (priced or [bench])}, window)
+    if len(calendar) < 2:
+        raise UsageError(f"the window {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d} holds fewer than two trading days")
+    ohlc: dict[str, pd.DataFrame] = {}
+    for s in priced:
+        frame, msgs = on_calendar(adjusted_ohlc(stored[s].data), calendar, s)
+        ohlc[s] = frame
+        for msg in msgs:
+            note(msg)
+    if holds_cash:
+        ohlc[CASH] = cash_index(stored_series[RATE_SERIES].data, calendar)
+    return Inputs(calendar, ohlc, stored, stored_series)
+
+
+def ledger(calendar: pd.DatetimeIndex, spec: RunSpec) -> np.ndarray:
+    """Cash arriving at each close: the initial cash on day 0, contributions at period starts."""
+    flows = np.zeros(len(calendar))
+    flows[0] = spec.cash
+    if spec.contribute > 0:
+        flows[calendar.get_indexer(contribution_dates(calendar, spec.every))] += spec.contribute
+        if spec.cash <= 0:
+            flows[0] = spec.contribute
+    if flows[0] <= 0:
+        raise UsageError("nothing to invest on the first day: set --cash above 0")
+    return flows
+
+
+def resolve_spec(spec: RunSpec, cls) -> RunSpec:
+    """Fill what the spec left open (None) from the strategy's run defaults (e.g. dca's 500/month)."""
+    defaults = getattr(cls, "run_defaults", {})
+    return replace(
+        spec,
+        contribute=spec.contribute if spec.contribute is not None else float(defaults.get("contribute", 0.0)),
+        every=spec.every if spec.every is not None else defaults.get("every", "month"),
+    ).validated()
+
+
+def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str],
+            series_ids: list[str]) -> tuple[list, pd.DataFrame]:
+    """Evaluate the rule on each decision date through a point-in-time view."""
+    closes = {s: inputs.stored[s].data["adj_close"] for s in traded + signals if s != CASH}
+    if CASH in traded:
+        closes[CASH] = inputs.ohlc[CASH]["close"]
+    series = {s: inputs.stored_series[s].data for s in inputs.stored_series}
+    view = View.build(closes, series, PUBLICATION_LAG_BDAYS)
+    decisions, rows = [], []
+    with user_code_errors(type(rule)):
+        for date in decision_dates(inputs.calendar, rule.schedule):
+            out = rule.target(view.at(date))
+            tgt = out if isinstance(out, Target) else Target(dict(out))
+            decisions.append((date, tgt.weights))
+            rows.append({"date": date.strftime("%Y-%m-%d"), "label": tgt.label,
+                         "weights": json.dumps({k: round(v, 10) for k, v in tgt.weights.items()})})
+    return decisions, pd.DataFrame(rows, columns=["date", "label", "weights"])
+
+
 def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
         warn: Callable[[str], None] | None = None, providers: dict | None = None) -> Result:
     """Run one backtest end to end and return its Result (no files are written here)."""
-    spec = spec.validated()
     notes: list[str] = []
 
     def note(msg: str) -> None:
@@ -73,111 +163,88 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             warn(msg)
 
     store = store or Store()
-    rule = _rule(spec)
-    assets = list(dict.fromkeys(rule.assets()))
-    traded = [a for a in assets if a != CASH]
-    signal_syms = [canonical_symbol(s) for s in rule.signals()]
-    series_ids = [canonical_series(s) for s in rule.series()]
-    if CASH in assets and RATE_SERIES not in series_ids:
-        series_ids.append(RATE_SERIES)
-    bench = spec.benchmark
-    start = pd.Timestamp(spec.start) if spec.start else None
-    end = pd.Timestamp(spec.end) if spec.end else None
+    cls = registry.resolve(spec.strategy)
+    spec = resolve_spec(spec, cls)
+    is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
+    if is_rule:
+        rule = cls(**spec.params)
+        traded = list(dict.fromkeys(rule.assets()))
+        signals = [canonical_symbol(s) for s in rule.signals()]
+        series_ids = [canonical_series(s) for s in rule.series()]
+        description, params = rule.describe(), rule.param_values()
+    else:
+        from r2k.runner.bt_strategy import strategy_params, strategy_symbols
 
-    def load(name: str, series: bool):
-        return loader.get(name, series=series, store=store, offline=offline, warn=note,
-                          providers=providers, need_end=end)
+        if spec.engine == "vector":
+            raise UsageError(f"{spec.strategy} is a backtrader strategy; the vector engine runs allocation rules only")
+        params = strategy_params(cls, spec.params)
+        traded, signals, series_ids = strategy_symbols(cls), [], []
+        description = " ".join((cls.__doc__ or "").strip().splitlines()[:2])
 
-    price_names = list(dict.fromkeys(traded + signal_syms + ([bench] if bench else [])))
-    stored = {s: load(s, False) for s in price_names}
-    stored_series = {s: load(s, True) for s in series_ids}
+    inputs = load_inputs(traded, signals, series_ids, spec, store=store, offline=offline, note=note, providers=providers)
+    calendar = inputs.calendar
+    flows = ledger(calendar, spec)
+    commission, slippage = spec.commission_bps / 1e4, spec.slippage_bps / 1e4
+    if is_rule:
+        decisions, decision_rows = _decide(rule, inputs, traded, signals, series_ids)
+        weights, decide = build_weights(calendar, traded, decisions)
+        plan = Plan(
+            calendar=calendar, assets=traded,
+            opens=np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),
+            closes=np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]),
+            decide=decide, weights=weights, flows=flows, fill=spec.fill,
+            commission=commission, slippage=slippage, whole_shares=spec.whole_shares,
+        )
+        ex = execute(plan, spec.engine)
+    else:
+        from r2k.runner.bt_strategy import run_strategy
 
-    window_frames = {s: stored[s].data for s in traded + ([bench] if bench else [])}
-    if not window_frames:
-        raise UsageError("a strategy holding only CASH needs a --benchmark to define the trading calendar")
-    window = common_window(window_frames, start, end)
-    for msg in window.notes:
-        note(msg)
-    calendar = trading_calendar({s: stored[s].data for s in (traded or [bench])}, window)
-    if len(calendar) < 2:
-        raise UsageError(f"the window {window.start:%Y-%m-%d}..{window.end:%Y-%m-%d} holds fewer than two trading days")
+        ex = run_strategy(cls, params, inputs.ohlc, traded, calendar, flows, fill=spec.fill,
+                          commission=commission, slippage=slippage)
+        for msg in ex.rejected:
+            note(f"order not filled: {msg}")
+        decision_rows = pd.DataFrame(columns=["date", "label", "weights"])
 
-    ohlc: dict[str, pd.DataFrame] = {}
-    for s in traded:
-        frame, msgs = on_calendar(adjusted_ohlc(stored[s].data), calendar, s)
-        ohlc[s] = frame
-        for msg in msgs:
-            note(msg)
-    if CASH in assets:
-        ohlc[CASH] = cash_index(stored_series[RATE_SERIES].data, calendar)
+    return _result(spec, cls, description, params, inputs, traded, flows, ex, decision_rows, notes)
 
-    # decisions, point-in-time: every price reachable through the view is clipped to the date
-    closes = {s: stored[s].data["adj_close"] for s in traded + signal_syms}
-    if CASH in assets:
-        closes[CASH] = ohlc[CASH]["close"]
-    series = {s: stored_series[s].data for s in series_ids}
-    view = View.build(closes, series, PUBLICATION_LAG_BDAYS)
-    decisions: list[tuple[pd.Timestamp, dict[str, float]]] = []
-    decision_rows: list[dict] = []
-    for date in decision_dates(calendar, rule.schedule):
-        out = rule.target(view.at(date))
-        tgt = out if isinstance(out, Target) else Target(dict(out))
-        decisions.append((date, tgt.weights))
-        decision_rows.append({"date": date.strftime("%Y-%m-%d"), "label": tgt.label,
-                              "weights": json.dumps({k: round(v, 10) for k, v in tgt.weights.items()})})
 
-    # the cash-flow ledger
-    run_defaults = getattr(rule, "run_defaults", {})
-    contribute = spec.contribute if spec.contribute or "contribute" not in run_defaults else 0.0
-    flows = np.zeros(len(calendar))
-    flows[0] = spec.cash
-    if contribute > 0:
-        cdates = contribution_dates(calendar, spec.every)
-        flows[calendar.get_indexer(cdates)] += contribute
-        if spec.cash <= 0:
-            flows[0] = contribute
-    if flows[0] <= 0:
-        raise UsageError("nothing to invest on the first day: set --cash above 0")
-
-    weights, decide = build_weights(calendar, assets, decisions)
-    plan = Plan(
-        calendar=calendar, assets=assets,
-        opens=np.column_stack([ohlc[a]["open"].to_numpy() for a in assets]),
-        closes=np.column_stack([ohlc[a]["close"].to_numpy() for a in assets]),
-        decide=decide, weights=weights, flows=flows, fill=spec.fill,
-        commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
-        whole_shares=spec.whole_shares,
-    )
-    ex = execute(plan, spec.engine)
-
+def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
+    calendar = inputs.calendar
     rets = pd.Series(flow_neutral_returns(ex.value, flows), index=calendar[1:], name="return")
-    equity = pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar)
-    positions = pd.DataFrame(ex.shares, index=calendar, columns=assets)
-    trades = pd.DataFrame(ex.trades, columns=["date", "symbol", "side", "size", "price", "value", "commission", "slippage"])
-    ledger = pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]})
     bench_rets = None
-    if bench:
-        b = stored[bench].data["adj_close"].reindex(calendar).ffill()
-        bench_rets = b.pct_change().iloc[1:].rename(bench)
-
-    inputs = {}
-    for name, st in list(stored.items()) + list(stored_series.items()):
+    if spec.benchmark:
+        b = inputs.stored[spec.benchmark].data["adj_close"].reindex(calendar).ffill()
+        bench_rets = b.pct_change().iloc[1:].rename(spec.benchmark)
+    inputs_info = {}
+    for name, st in list(inputs.stored.items()) + list(inputs.stored_series.items()):
         m = st.meta
-        inputs[name] = {"kind": m.kind, "source": m.source, "adjustment": m.adjustment, "start": m.start,
-                        "end": m.end, "rows": m.rows, "sha256": m.sha256, "fetched_at": m.fetched_at}
+        inputs_info[name] = {"kind": m.kind, "source": m.source, "adjustment": m.adjustment, "start": m.start,
+                             "end": m.end, "rows": m.rows, "sha256": m.sha256, "fetched_at": m.fetched_at}
     assumptions = {
         "fill": f"{spec.fill}: {FILL_WORDS[spec.fill]}",
         "prices": "total-return adjusted (dividends reinvested): OHLC scaled by Adj Close / Close",
         "signal_lag": "decisions use closes through the decision day; economic series from the business day after their date",
         "costs": f"commission {spec.commission_bps:g} bp + slippage {spec.slippage_bps:g} bp of traded value",
         "cash": ("uninvested cash earns nothing; the CASH asset accrues the daily fed funds rate (DFF, act/360)"
-                 if CASH in assets else "uninvested cash earns nothing"),
+                 if CASH in traded else "uninvested cash earns nothing"),
         "returns": "time-weighted: a contribution never counts as a gain; XIRR is the money-weighted return",
         "shares": "whole shares" if spec.whole_shares else "fractional shares",
+        "engine": spec.engine,
     }
     return Result(
-        spec=spec, strategy_doc=rule.describe(), params=rule.param_values(), returns=rets,
-        equity=equity, positions=positions, trades=trades, cashflows=ledger,
-        decisions=pd.DataFrame(decision_rows, columns=["date", "label", "weights"]),
-        benchmark=bench_rets, inputs=inputs, assumptions=assumptions, notes=notes,
+        spec=spec, strategy_doc=description, params=params, returns=rets,
+        equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),
+        positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
+        trades=pd.DataFrame(ex.trades, columns=TRADE_COLUMNS),
+        cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
+        decisions=decision_rows, benchmark=bench_rets, inputs=inputs_info, assumptions=assumptions, notes=notes,
+        source=_source(cls),
     )
+
+
+def _source(cls) -> dict | None:
+    try:
+        from r2k.strategies.discovery import source_info
+    except ImportError:
+        return None
+    return source_info(cls)

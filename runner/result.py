@@ -27,6 +27,7 @@ class Result:
     inputs: dict[str, dict]  # name -> source, adjustment, range, sha256
     assumptions: dict[str, str]  # fill timing, signal lag, price basis, what cash earns
     notes: list[str] = field(default_factory=list)
+    source: dict | None = None  # the strategy's source file and its SHA-256
     metrics: dict[str, Any] = field(default_factory=dict)
 
     @property

@@ -38,8 +38,8 @@ class RunSpec:
     start: str | None = None
     end: str | None = None
     cash: float = 10_000.0
-    contribute: float = 0.0
-    every: str = "month"
+    contribute: float | None = None  # None: the strategy's default (dca: 500), else 0
+    every: str | None = None  # None: the strategy's default, else month
     benchmark: str | None = "SPY"
     fill: str = "next-open"
     commission_bps: float = 0.0
@@ -57,26 +57,28 @@ class RunSpec:
             raise UsageError(f"end {end} is in the future")
         if self.fill not in FILLS:
             raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
-        if self.every not in EVERY:
+        if self.every is not None and self.every not in EVERY:
             raise UsageError(f"--every must be one of {', '.join(EVERY)}, not {self.every!r}")
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         for name in ("cash", "contribute", "commission_bps", "slippage_bps"):
             v = getattr(self, name)
+            if v is None and name == "contribute":
+                continue
             if not isinstance(v, (int, float)) or v != v or v < 0:
                 raise UsageError(f"--{name.replace('_', '-')} must be a number >= 0, not {v!r}")
         if self.commission_bps + self.slippage_bps >= 10_000:
             raise UsageError("costs of 100% or more per trade make no sense")
-        if self.cash <= 0 and self.contribute <= 0:
+        if self.cash <= 0 and self.contribute is not None and self.contribute <= 0:
             raise UsageError("nothing to invest: set --cash or --contribute above 0")
         bench = self.benchmark
         if bench is not None:
             from r2k.data.symbols import canonical_symbol
 
             bench = None if bench.strip().lower() in ("", "none") else canonical_symbol(bench)
-        return replace(self, start=start, end=end, benchmark=bench, cash=float(self.cash),
-                       contribute=float(self.contribute), commission_bps=float(self.commission_bps),
-                       slippage_bps=float(self.slippage_bps))
+        contribute = None if self.contribute is None else float(self.contribute)
+        return replace(self, start=start, end=end, benchmark=bench, cash=float(self.cash), contribute=contribute,
+                       commission_bps=float(self.commission_bps), slippage_bps=float(self.slippage_bps))
 
     def to_dict(self) -> dict[str, Any]:
         return asdict(self)
