@@ -25,8 +25,10 @@ from r2k.runner.sizing import order_deltas
 
 
 def _feed(bt, plan: Plan, j: int):
-    """A data feed for asset j that hands backtrader whole columns (no per-cell pandas reads)."""
+    """Asset j as a preloaded feed (whole columns, no per-cell pandas reads)."""
     import pandas as pd
+
+    from r2k.runner.bt_feed import make_feed
 
     frame = pd.DataFrame(
         {
@@ -34,12 +36,10 @@ def _feed(bt, plan: Plan, j: int):
             "high": np.maximum(plan.opens[:, j], plan.closes[:, j]),
             "low": np.minimum(plan.opens[:, j], plan.closes[:, j]),
             "close": plan.closes[:, j],
-            "volume": 0.0,
-            "openinterest": 0.0,
         },
         index=plan.calendar,
     )
-    return bt.feeds.PandasData(dataname=frame, name=plan.assets[j])
+    return make_feed(bt, frame, plan.assets[j])
 
 
 def run_backtrader(plan: Plan) -> Execution:

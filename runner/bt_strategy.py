@@ -87,10 +87,10 @@ def run_strategy(cls, params: dict[str, Any], ohlc: dict[str, pd.DataFrame], sym
                                 f"size {order.created.size:g} on {bt.num2date(order.created.dt):%Y-%m-%d}")
 
     cerebro = bt.Cerebro(stdstats=False)
+    from r2k.runner.bt_feed import make_feed
+
     for s in symbols:
-        f = ohlc[s].copy()
-        f["openinterest"] = 0.0
-        cerebro.adddata(bt.feeds.PandasData(dataname=f, name=s))
+        cerebro.adddata(make_feed(bt, ohlc[s], s))
     cerebro.addstrategy(cls, **params)
     cerebro.addanalyzer(Recorder)
     broker = cerebro.broker
