@@ -42,9 +42,12 @@ def _feed(bt, plan: Plan, j: int):
     return make_feed(bt, frame, plan.assets[j])
 
 
-def run_backtrader(plan: Plan) -> Execution:
+def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Execution:
+    """Trade ``plan`` in Cerebro. ``feed(bt, plan, j)`` and ``stdstats`` exist for the benchmark
+    that compares us with a stock Cerebro (bench/bt_path.py); runs use the defaults."""
     import backtrader as bt
 
+    feed = feed or _feed
     n, m = len(plan.calendar), len(plan.assets)
     day_of = {d.date(): i for i, d in enumerate(plan.calendar)}
     value = np.full(n, np.nan)
@@ -119,9 +122,9 @@ def run_backtrader(plan: Plan) -> Execution:
                     f"size {order.created.size:g} on {bt.num2date(order.created.dt):%Y-%m-%d}"
                 )
 
-    cerebro = bt.Cerebro(stdstats=False, cheat_on_open=(plan.fill == "next-open"))
+    cerebro = bt.Cerebro(stdstats=stdstats, cheat_on_open=(plan.fill == "next-open"))
     for j in range(m):
-        cerebro.adddata(_feed(bt, plan, j))
+        cerebro.adddata(feed(bt, plan, j))
     cerebro.addstrategy(RuleExecutor)
     broker = cerebro.broker
     broker.setcash(float(plan.flows[0]))

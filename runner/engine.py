@@ -152,16 +152,24 @@ def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: li
     return decisions, pd.DataFrame(rows, columns=["date", "label", "weights"])
 
 
-def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
-        warn: Callable[[str], None] | None = None, providers: dict | None = None) -> Result:
-    """Run one backtest end to end and return its Result (no files are written here)."""
-    notes: list[str] = []
+@dataclass
+class Prepared:
+    """A resolved spec with its data loaded; for a rule also its Plan (ready for any executor)."""
 
-    def note(msg: str) -> None:
-        notes.append(msg)
-        if warn:
-            warn(msg)
+    spec: RunSpec
+    cls: type
+    description: str
+    params: dict
+    inputs: Inputs
+    traded: list[str]
+    flows: np.ndarray
+    plan: Plan | None  # None for a plain backtrader strategy
+    decisions: pd.DataFrame
 
+
+def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
+            note: Callable[[str], None] = lambda msg: None, providers: dict | None = None) -> Prepared:
+    """Resolve, load, align and (for rules) decide: everything but the trading."""
     store = store or Store()
     cls = registry.resolve(spec.strategy)
     spec = resolve_spec(spec, cls)
@@ -184,7 +192,8 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     inputs = load_inputs(traded, signals, series_ids, spec, store=store, offline=offline, note=note, providers=providers)
     calendar = inputs.calendar
     flows = ledger(calendar, spec)
-    commission, slippage = spec.commission_bps / 1e4, spec.slippage_bps / 1e4
+    plan = None
+    decision_rows = pd.DataFrame(columns=["date", "label", "weights"])
     if is_rule:
         decisions, decision_rows = _decide(rule, inputs, traded, signals, series_ids)
         weights, decide = build_weights(calendar, traded, decisions)
@@ -193,19 +202,32 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             opens=np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),
             closes=np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]),
             decide=decide, weights=weights, flows=flows, fill=spec.fill,
-            commission=commission, slippage=slippage, whole_shares=spec.whole_shares,
+            commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares,
         )
-        ex = execute(plan, spec.engine)
+    return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows)
+
+
+def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
+        warn: Callable[[str], None] | None = None, providers: dict | None = None) -> Result:
+    """Run one backtest end to end and return its Result (no files are written here)."""
+    notes: list[str] = []
+
+    def note(msg: str) -> None:
+        notes.append(msg)
+        if warn:
+            warn(msg)
+
+    p = prepare(spec, store=store, offline=offline, note=note, providers=providers)
+    if p.plan is not None:
+        ex = execute(p.plan, p.spec.engine)
     else:
         from r2k.runner.bt_strategy import run_strategy
 
-        ex = run_strategy(cls, params, inputs.ohlc, traded, calendar, flows, fill=spec.fill,
-                          commission=commission, slippage=slippage)
+        ex = run_strategy(p.cls, p.params, p.inputs.ohlc, p.traded, p.inputs.calendar, p.flows, fill=p.spec.fill,
+                          commission=p.spec.commission_bps / 1e4, slippage=p.spec.slippage_bps / 1e4)
         for msg in ex.rejected:
             note(f"order not filled: {msg}")
-        decision_rows = pd.DataFrame(columns=["date", "label", "weights"])
-
-    return _result(spec, cls, description, params, inputs, traded, flows, ex, decision_rows, notes)
+    return _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes)
 
 
 def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
