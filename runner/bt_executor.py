@@ -56,6 +56,7 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     trades: list[dict] = []
     rejected: list[str] = []
     cost = plan.cost
+    trade_days = plan.trade_days()
 
     class RuleExecutor(bt.Strategy):
         def __init__(self):
@@ -88,8 +89,7 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
             if flow:
                 self.broker.add_cash(flow)
                 self.broker._get_value()  # credit it now, at this close (pitfalls §5)
-            trade_today = plan.decide[i] or flow > 0
-            if trade_today:
+            if trade_days[i]:
                 invest_only = not plan.decide[i]
                 if plan.fill == "close":
                     deltas = order_deltas(self._holdings(), self.broker.getcash(), plan.closes[i],

@@ -35,6 +35,32 @@ class Plan:
     def cost(self) -> float:
         return self.commission + self.slippage
 
+    def arriving(self) -> np.ndarray:
+        """Cash deposited at each close after the first (the initial cash is the starting cash)."""
+        out = self.flows.copy()
+        out[0] = 0.0
+        return out
+
+    def trade_days(self) -> np.ndarray:
+        """Closes at which orders are sized: decisions and deposits, minus decisions that cannot trade.
+
+        A decision "100 % in the same asset as before" with no new cash cannot trade: after any
+        fill the leftover cash is at most the 1e-12 sizing margin, far below the 1e-6 minimum
+        trade. (With whole shares a price move can make room for another share, so none are
+        skipped.) Both executors use this, so they size orders on the same days.
+        """
+        arriving = self.arriving()
+        days = self.decide | (arriving > 0)
+        if self.whole_shares:
+            return days
+        w = self.weights
+        one_hot = (w.max(axis=1) == 1.0) & ((w > 0).sum(axis=1) == 1)
+        same = np.zeros(len(w), dtype=bool)
+        same[1:] = (w[1:] == w[:-1]).all(axis=1)
+        noop = self.decide & one_hot & same & (arriving == 0)
+        noop[0] = False
+        return days & ~noop
+
 
 def build_weights(calendar: pd.DatetimeIndex, assets: list[str],
                   decisions: list[tuple[pd.Timestamp, dict[str, float]]]) -> tuple[np.ndarray, np.ndarray]:

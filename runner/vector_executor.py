@@ -42,31 +42,13 @@ def _apply(deltas: np.ndarray, prices: np.ndarray, shares: np.ndarray, cash: flo
     return cash
 
 
-def _noop_decisions(plan: Plan, arriving: np.ndarray) -> np.ndarray:
-    """Decision days that cannot trade: all in one asset, same target as before, no new cash.
-
-    After any fill the leftover cash is at most the 1e-12 sizing margin, far below the 1e-6
-    minimum trade, so re-deciding "100 % of the same asset" yields no order in either executor.
-    """
-    w = plan.weights
-    one_hot = (np.abs(w.max(axis=1) - 1.0) == 0) & ((w > 0).sum(axis=1) == 1)
-    same = np.zeros(len(w), dtype=bool)
-    same[1:] = (w[1:] == w[:-1]).all(axis=1)
-    noop = plan.decide & one_hot & same & (arriving == 0)
-    noop[0] = False
-    return noop
-
-
 def run_vector(plan: Plan) -> Execution:
     n, m = len(plan.calendar), len(plan.assets)
     flows = plan.flows
     cost = plan.cost
     dates = plan.calendar.strftime("%Y-%m-%d")
-    arriving = flows.copy()
-    arriving[0] = 0.0  # the initial cash is the broker's starting cash, not a deposit
-    trade_day = plan.decide | (arriving > 0)
-    if not plan.whole_shares:
-        trade_day &= ~_noop_decisions(plan, arriving)
+    arriving = plan.arriving()
+    trade_day = plan.trade_days()
     events = np.flatnonzero(trade_day)
     if plan.fill == "next-open":
         events = np.union1d(events, events[events + 1 < n] + 1)
