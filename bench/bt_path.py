@@ -31,8 +31,8 @@ def main() -> None:
     ratios = []
     for name in STRATEGIES:
         plan = prepare(RunSpec(name, {}, **WINDOW), offline=True).plan
-        ours = median_time(lambda: run_backtrader(plan))
-        stock = median_time(lambda: run_backtrader(plan, feed=stock_feed, stdstats=True))
+        ours = median_time(lambda plan=plan: run_backtrader(plan))
+        stock = median_time(lambda plan=plan: run_backtrader(plan, feed=stock_feed, stdstats=True))
         a, b = run_backtrader(plan), run_backtrader(plan, feed=stock_feed, stdstats=True)
         assert np.allclose(a.value, b.value, rtol=1e-12), "stock and fast feeds disagree"
         ratios.append(ours / stock)
