@@ -9,7 +9,6 @@ from __future__ import annotations
 import os
 import sys
 import traceback
-from importlib import metadata
 
 import click
 
@@ -59,15 +58,8 @@ class R2KGroup(click.Group):
         return code
 
 
-def _version() -> str:
-    try:
-        return metadata.version("r2k")
-    except metadata.PackageNotFoundError:
-        return "unknown"
-
-
 @click.group(cls=R2KGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(_version(), "--version", prog_name="r2k", message="%(prog)s %(version)s")
+@click.version_option(None, "--version", package_name="r2k", prog_name="r2k", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
 def cli(debug: bool) -> None:
     """r2k: backtests for small-cap (Russell 2000) investing, with honest numbers.

@@ -1,0 +1,52 @@
+"""Target 1 (issue 8): CLI start-up vs ``python -c "import click"``.
+
+Times ``r2k --help`` and ``r2k strategies list`` as whole processes (median of 15) and checks
+that neither imports pandas, numpy, backtrader, quantstats, yfinance or matplotlib. Target:
+each at most 1.5x the bare click import.
+
+    python bench/cli_start.py
+"""
+
+from __future__ import annotations
+
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+HEAVY = ("pandas", "numpy", "backtrader", "quantstats", "yfinance", "matplotlib")
+PROBE = (
+    "import sys, runpy; sys.argv = ['r2k'] + sys.argv[1:];\n"
+    "try:\n    runpy.run_module('r2k.runner', run_name='__main__')\nexcept SystemExit: pass\n"
+    f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)"
+)
+
+
+def timed(cmd: list[str], repeat: int = 15) -> float:
+    subprocess.run(cmd, capture_output=True)  # warm the file cache
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def heavy_modules(args: list[str]) -> str:
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True).stderr
+    return next((line[6:] for line in out.splitlines() if line.startswith("HEAVY=")), "?") or "none"
+
+
+def main() -> None:
+    r2k = shutil.which("r2k") or sys.exit("r2k is not installed (pip install -e .)")
+    base = timed([sys.executable, "-c", "import click"])
+    print(f"python -c 'import click'   {base * 1e3:7.1f} ms")
+    for args in (["--help"], ["strategies", "list"]):
+        t = timed([r2k, *args])
+        print(f"r2k {' '.join(args):<22} {t * 1e3:7.1f} ms  ratio {t / base:.2f} (target <= 1.5)  "
+              f"heavy imports: {heavy_modules(args)}")
+
+
+if __name__ == "__main__":
+    main()
