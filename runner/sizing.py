@@ -14,6 +14,8 @@ never be rejected by the broker). Trades smaller than 1e-6 of the portfolio are 
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 CASH_MARGIN = 1e-12
@@ -22,24 +24,28 @@ MIN_TRADE = 1e-6
 
 def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray,
                  cost: float, *, invest_only: bool, whole: bool) -> np.ndarray:
-    """Share deltas (negative = sell) that move the portfolio to ``weights`` at ``prices``."""
-    value = cash + float(shares @ prices)
+    """Share deltas (negative = sell) that move the portfolio to ``weights`` at ``prices``.
+
+    Plain Python floats: a portfolio has a handful of assets, where numpy's per-call overhead
+    would dominate (this runs at every rebalance of every sweep combination).
+    """
+    q, p, w = shares.tolist(), prices.tolist(), weights.tolist()
+    value = cash + sum(qi * pi for qi, pi in zip(q, p, strict=True))
     if invest_only:
-        delta = np.where(weights > 0, weights * max(cash, 0.0) / prices, 0.0)
+        spendable = max(cash, 0.0)
+        delta = [wi * spendable / pi if wi > 0 else 0.0 for wi, pi in zip(w, p, strict=True)]
     else:
-        delta = weights * value / prices - shares
-    delta = np.where(np.abs(delta * prices) < MIN_TRADE * max(value, 1e-300), 0.0, delta)
+        delta = [wi * value / pi - qi for wi, pi, qi in zip(w, p, q, strict=True)]
+    smallest = MIN_TRADE * max(value, 1e-300)
+    delta = [0.0 if abs(d * pi) < smallest else d for d, pi in zip(delta, p, strict=True)]
     if whole:
-        delta = np.where(delta < 0, -np.minimum(np.ceil(-delta - 1e-9), shares), np.floor(delta + 1e-9))
-    sells = delta < 0
-    buys = delta > 0
-    proceeds = float(np.sum(-delta[sells] * prices[sells] * (1.0 - cost)))
+        delta = [-min(math.ceil(-d - 1e-9), qi) if d < 0 else math.floor(d + 1e-9) for d, qi in zip(delta, q, strict=True)]
+    proceeds = sum(-d * pi * (1.0 - cost) for d, pi in zip(delta, p, strict=True) if d < 0)
     available = (cash + proceeds) * (1.0 - CASH_MARGIN)
-    spend = float(np.sum(delta[buys] * prices[buys] * (1.0 + cost)))
+    spend = sum(d * pi * (1.0 + cost) for d, pi in zip(delta, p, strict=True) if d > 0)
     if spend > available:
         scale = max(available, 0.0) / spend
-        delta = np.where(buys, delta * scale, delta)
+        delta = [d * scale if d > 0 else d for d in delta]
         if whole:
-            delta = np.where(buys, np.floor(delta), delta)
-    return delta
-
+            delta = [math.floor(d) if d > 0 else d for d in delta]
+    return np.array(delta, dtype="float64")

@@ -23,30 +23,35 @@ from r2k.runner.sizing import order_deltas
 
 
 def _apply(deltas: np.ndarray, prices: np.ndarray, shares: np.ndarray, cash: float, cost: float,
-           date: str, plan: Plan, trades: list[dict]) -> float:
+           day: int, trades: list[tuple]) -> float:
     """Execute sells then buys at ``prices``; return the new cash (shares are updated in place)."""
-    for j in np.argsort(deltas > 0, kind="stable"):
-        d = deltas[j]
-        if d == 0:
-            continue
-        notional = abs(d) * prices[j]
-        comm = notional * cost
-        if d < 0:
-            cash += notional - comm
-        else:
-            cash -= notional + comm
-        shares[j] += d
-        trades.append({"date": date, "symbol": plan.assets[j], "side": "buy" if d > 0 else "sell",
-                       "size": abs(d), "price": prices[j], "value": notional,
-                       "commission": notional * plan.commission, "slippage": notional * plan.slippage})
+    d_list, p_list = deltas.tolist(), prices.tolist()
+    for sells in (True, False):
+        for j, d in enumerate(d_list):
+            if d == 0 or (d < 0) != sells:
+                continue
+            notional = abs(d) * p_list[j]
+            comm = notional * cost
+            cash = cash + (notional - comm) if d < 0 else cash - (notional + comm)
+            shares[j] += d
+            trades.append((day, j, d, p_list[j], notional))
     return cash
+
+
+def _trade_rows(trades: list[tuple], plan: Plan) -> list[dict]:
+    """Trade records in the executors' common format (dates formatted once, at the end)."""
+    if not trades:
+        return []
+    days = plan.calendar[[t[0] for t in trades]].strftime("%Y-%m-%d")
+    return [{"date": day, "symbol": plan.assets[j], "side": "buy" if d > 0 else "sell", "size": abs(d), "price": p,
+             "value": notional, "commission": notional * plan.commission, "slippage": notional * plan.slippage}
+            for day, (_, j, d, p, notional) in zip(days, trades, strict=True)]
 
 
 def run_vector(plan: Plan) -> Execution:
     n, m = len(plan.calendar), len(plan.assets)
     flows = plan.flows
     cost = plan.cost
-    dates = plan.calendar.strftime("%Y-%m-%d")
     arriving = plan.arriving()
     trade_day = plan.trade_days()
     events = np.flatnonzero(trade_day)
@@ -58,7 +63,7 @@ def run_vector(plan: Plan) -> Execution:
     shares_hist = np.empty((n, m))
     shares = np.zeros(m)
     cash = float(flows[0])
-    trades: list[dict] = []
+    trades: list[tuple] = []
     pending: tuple[int, bool] | None = None
     last = 0  # first day not yet recorded
     for i in events:
@@ -71,7 +76,7 @@ def run_vector(plan: Plan) -> Execution:
             pending = None
             deltas = order_deltas(shares, cash, plan.opens[i], plan.weights[decided], cost,
                                   invest_only=invest_only, whole=plan.whole_shares)
-            cash = _apply(deltas, plan.opens[i], shares, cash, cost, dates[i], plan, trades)
+            cash = _apply(deltas, plan.opens[i], shares, cash, cost, i, trades)
         if arriving[i]:
             cash += arriving[i]
         value[i] = cash + float(plan.closes[i] @ shares)
@@ -83,11 +88,11 @@ def run_vector(plan: Plan) -> Execution:
             if plan.fill == "close":
                 deltas = order_deltas(shares, cash, plan.closes[i], plan.weights[i], cost,
                                       invest_only=invest_only, whole=plan.whole_shares)
-                cash = _apply(deltas, plan.closes[i], shares, cash, cost, dates[i], plan, trades)
+                cash = _apply(deltas, plan.closes[i], shares, cash, cost, i, trades)
             else:
                 pending = (i, invest_only)
     if last < n:
         value[last:] = cash + plan.closes[last:] @ shares
         cash_hist[last:] = cash
         shares_hist[last:] = shares
-    return Execution(value=value, cash=cash_hist, shares=shares_hist, trades=trades)
+    return Execution(value=value, cash=cash_hist, shares=shares_hist, trades=_trade_rows(trades, plan))
