@@ -82,8 +82,11 @@ class Stored:
 class Store:
     """Per-symbol Parquet files under one root folder."""
 
-    def __init__(self, root: Path | str | None = None):
+    def __init__(self, root: Path | str | None = None, *, memo: bool = False):
         self.root = Path(root) if root is not None else default_root()
+        # memo: keep what was read (keyed by file identity) for processes that run many
+        # backtests on the same data, such as sweep workers. Callers never mutate frames.
+        self._memo: dict[Path, tuple[tuple[int, int], Stored]] | None = {} if memo else None
 
     def path(self, kind: str, name: str) -> Path:
         if kind not in ("prices", "series"):
@@ -148,11 +151,23 @@ class Store:
 
     def read(self, kind: str, name: str) -> Stored:
         """Read data and metadata; verify the checksum."""
-        import pyarrow.parquet as pq
-
         path = self.path(kind, name)
         if not path.is_file():
             raise FileNotFoundError(path)
+        if self._memo is not None:
+            st = path.stat()
+            ident = (st.st_mtime_ns, st.st_size)
+            hit = self._memo.get(path)
+            if hit is not None and hit[0] == ident:
+                return hit[1]
+            got = self._read(path, kind, name)
+            self._memo[path] = (ident, got)
+            return got
+        return self._read(path, kind, name)
+
+    def _read(self, path: Path, kind: str, name: str) -> Stored:
+        import pyarrow.parquet as pq
+
         try:
             table = pq.read_table(path)
             meta = Meta(**json.loads(table.schema.metadata[META_KEY]))

@@ -35,3 +35,36 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
             raise click.BadParameter(f"{pair!r} is not key=value", param_hint="-p")
         out[key.strip()] = value.strip()
     return out
+
+
+def spec_options(fn):
+    """The options every command that builds RunSpecs shares (run, compare, sweep, walkforward)."""
+    opts = [
+        click.option("--start", default=None, help="First day (YYYY-MM-DD) [default: first common day of the data]."),
+        click.option("--end", default=None, help="Last day (YYYY-MM-DD) [default: last common day of the data]."),
+        click.option("--cash", type=float, default=10_000.0, show_default=True, help="Initial cash in dollars."),
+        click.option("--contribute", type=float, default=None,
+                     help="Dollars added on the first trading day of every period [default: the strategy's, else 0]."),
+        click.option("--every", type=click.Choice(["week", "month", "quarter", "year"]), default=None,
+                     help="Contribution period [default: month]."),
+        click.option("--benchmark", default="SPY", show_default=True, help="Benchmark symbol, or 'none'."),
+        click.option("--fill", type=click.Choice(["next-open", "close"]), default="next-open", show_default=True,
+                     help="When orders decided at a close fill."),
+        click.option("--commission-bps", type=float, default=0.0, show_default=True,
+                     help="Commission in basis points of traded value."),
+        click.option("--slippage-bps", type=float, default=0.0, show_default=True,
+                     help="Slippage in basis points of traded value."),
+        click.option("--whole-shares", is_flag=True, help="Trade whole shares only (default: fractional)."),
+        click.option("-p", "params", multiple=True, metavar="KEY=VALUE", help="Strategy parameter (repeatable)."),
+        click.option("--stats", type=click.Choice(["daily", "monthly"]), default="daily", show_default=True,
+                     help="Returns that volatility, Sharpe and Sortino are computed from."),
+        click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help="Never use the network; use only the local store."),
+    ]
+    for opt in reversed(opts):
+        fn = opt(fn)
+    return fn
+
+
+def engine_option(default: str):
+    return click.option("--engine", type=click.Choice(["backtrader", "vector"]), default=None,
+                        help=f"Executor [default: {default}].")

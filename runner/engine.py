@@ -152,6 +152,28 @@ def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: li
     return decisions, pd.DataFrame(rows, columns=["date", "label", "weights"])
 
 
+def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
+    """Price symbols and economic series a spec needs, without loading anything.
+
+    Raises UsageError for an unknown strategy or bad parameters, so a sweep can check every
+    combination before it starts.
+    """
+    cls = registry.resolve(spec.strategy)
+    if isinstance(cls, type) and issubclass(cls, AllocationRule):
+        rule = cls(**spec.params)
+        assets = set(rule.assets())
+        prices = {a for a in assets if a != CASH} | {canonical_symbol(s) for s in rule.signals()}
+        series = {canonical_series(s) for s in rule.series()} | ({RATE_SERIES} if CASH in assets else set())
+    else:
+        from r2k.runner.bt_strategy import strategy_params, strategy_symbols
+
+        strategy_params(cls, spec.params)
+        prices, series = set(strategy_symbols(cls)), set()
+    if spec.benchmark:
+        prices.add(canonical_symbol(spec.benchmark))
+    return prices, series
+
+
 @dataclass
 class Prepared:
     """A resolved spec with its data loaded; for a rule also its Plan (ready for any executor)."""

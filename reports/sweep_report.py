@@ -1,0 +1,68 @@
+"""What a sweep shows: the top rows in the terminal and a heatmap for two-parameter grids."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+PCT = {"cagr", "total_return", "max_drawdown", "volatility", "xirr", "best_year", "worst_year", "turnover"}
+
+
+def _fmt(metric: str, value) -> str:
+    try:
+        v = float(value)
+    except (TypeError, ValueError):
+        return "-"
+    if v != v:
+        return "-"
+    return f"{100 * v:.2f}%" if metric in PCT else f"{v:.3f}"
+
+
+def top_table(rows: list[dict], params: list[str], metric: str, n: int = 10) -> str:
+    """A plain-text table of the best ``n`` rows: parameters, the ranking metric, and context."""
+    shown = [metric] + [m for m in ("cagr", "sharpe", "max_drawdown") if m != metric]
+    head = params + shown
+    body = [[str(r.get(f"p.{p}", "")) for p in params] + [_fmt(m, r.get(m)) for m in shown] for r in rows[:n]]
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(b, widths, strict=True)) for b in body]
+    return "\n".join(lines)
+
+
+def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: str) -> Path:
+    """A heatmap of ``metric`` over two grid parameters (PNG)."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+    import pandas as pd
+
+    frame = pd.DataFrame({"x": [r[f"p.{x}"] for r in rows], "y": [r[f"p.{y}"] for r in rows],
+                          "v": [float(r[metric]) if r.get(metric) not in (None, "") else float("nan") for r in rows]})
+    table = frame.pivot_table(index="y", columns="x", values="v", aggfunc="first")
+    table = table.reindex(index=sorted(table.index, key=_sort_key), columns=sorted(table.columns, key=_sort_key))
+    scale = 100.0 if metric in PCT else 1.0
+    fig, ax = plt.subplots(figsize=(1.1 * len(table.columns) + 3, 0.6 * len(table.index) + 2.5))
+    im = ax.imshow(table.to_numpy() * scale, cmap="RdYlGn_r" if metric in ("volatility", "turnover") else "RdYlGn",
+                   aspect="auto")
+    ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
+    ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    for i in range(len(table.index)):
+        for j in range(len(table.columns)):
+            v = table.iat[i, j]
+            if v == v:
+                ax.text(j, i, f"{v * scale:.2f}", ha="center", va="center", fontsize=8)
+    fig.colorbar(im, ax=ax, label=metric + (" (%)" if metric in PCT else ""))
+    ax.set_title(title)
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+    plt.close(fig)
+    return path
+
+
+def _sort_key(v):
+    try:
+        return (0, float(v), "")
+    except (TypeError, ValueError):
+        return (1, 0.0, str(v))

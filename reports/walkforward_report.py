@@ -1,0 +1,56 @@
+"""Writing and printing a walk-forward: the chosen parameters per window, OOS vs in-sample best."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pandas as pd
+
+from r2k.reports.runfolder import atomic_folder, write_json
+
+
+def _summary(returns: pd.Series, start: pd.Timestamp, cash: float, basis: str) -> dict:
+    from r2k.reports.metrics import summarize
+
+    final = cash * float((1 + returns).prod())
+    flows = pd.DataFrame({"date": [f"{start:%Y-%m-%d}"], "amount": [cash]})
+    return summarize(returns, start=start, initial_cash=cash, final_value=final, cashflows=flows, basis=basis)
+
+
+def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsheet: bool) -> Path:
+    start = pd.Timestamp(wf.chosen[0]["train_end"])
+    oos = _summary(wf.oos_returns, start, base.cash, basis)
+    ins = _summary(wf.insample_returns, start, base.cash, basis)
+
+    def fill(folder: Path) -> None:
+        rows = [{**{k: v for k, v in c.items() if k != "params"}, **{f"p.{k}": v for k, v in c["params"].items()}}
+                for c in wf.chosen]
+        pd.DataFrame(rows).to_csv(folder / "windows.csv", index=False)
+        wf.oos_returns.rename_axis("date").to_frame("return").to_csv(folder / "oos_returns.csv", date_format="%Y-%m-%d")
+        write_json(folder / "metrics.json", {"out_of_sample": oos, "in_sample_best": {**ins, "params": wf.insample_params},
+                                             "metric": metric, "spec": base.to_dict()})
+        if tearsheet:
+            from r2k.reports.tearsheet import render
+
+            bench = wf.insample_returns.rename("in-sample best (hindsight)")
+            render(wf.oos_returns, folder / "tearsheet.html", f"r2k walk-forward {base.strategy} (out of sample)", bench)
+
+    folder = atomic_folder(target, fill)
+    json.dumps(oos)  # metrics are JSON-safe
+    return folder
+
+
+def format_windows(wf, metric: str) -> str:
+    lines = [f"{'train':<23} {'test to':<10}  {'chosen':<40} {'train ' + metric:>14} {'test return':>12}"]
+    for c in wf.chosen:
+        params = ", ".join(f"{k}={v}" for k, v in c["params"].items())
+        tm = c["train_metric"]
+        tm_txt = f"{float(tm):.4f}" if tm not in (None, "") else "-"
+        lines.append(f"{c['train_start']}..{c['train_end']} {c['test_end']}  {params:<40} {tm_txt:>14} "
+                     f"{100 * c['test_return']:11.2f}%")
+    oos = float((1 + wf.oos_returns).prod() - 1)
+    ins = float((1 + wf.insample_returns).prod() - 1)
+    lines.append(f"\nout-of-sample total return {100 * oos:.2f}%  vs in-sample best "
+                 f"({', '.join(f'{k}={v}' for k, v in wf.insample_params.items())}) {100 * ins:.2f}% (hindsight)")
+    return "\n".join(lines)

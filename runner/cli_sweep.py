@@ -1,0 +1,144 @@
+"""``r2k sweep`` and ``r2k walkforward``: grids of parameters, honestly evaluated."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+from r2k.runner.cli_common import engine_option, parse_params, spec_options, store_option, warn
+
+
+def _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
+               whole_shares, params, engine):
+    """A validated RunSpec without the grid; vector engine for rules unless told otherwise."""
+    from r2k.runner.spec import RunSpec
+    from r2k.strategies import registry
+    from r2k.strategies.base import AllocationRule
+
+    cls = registry.resolve(strategy)
+    is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
+    if engine is None:
+        engine = "vector" if is_rule else "backtrader"
+    return cls, RunSpec(strategy=getattr(cls, "name", strategy) or strategy, params=parse_params(params), start=start,
+                        end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark, fill=fill,
+                        commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
+                        engine=engine).validated()
+
+
+def _defaults(cls) -> dict:
+    from r2k.strategies.base import AllocationRule
+
+    if isinstance(cls, type) and issubclass(cls, AllocationRule):
+        return dict(cls.params)
+    from r2k.runner.bt_strategy import strategy_params
+
+    return strategy_params(cls, {})
+
+
+def _executor_options(fn):
+    fn = click.option("--dask-local", type=click.IntRange(1, 64), default=None,
+                      help="Start a local Dask cluster with N worker processes.")(fn)
+    fn = click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")(fn)
+    fn = click.option("--workers", type=click.IntRange(1, 256), default=None,
+                      help="Local worker processes [default: CPU count]; 1 runs in-process.")(fn)
+    return fn
+
+
+@click.command()
+@click.argument("strategy")
+@click.option("-g", "grid", multiple=True, required=True, metavar="KEY=VALUES",
+              help="Grid: KEY=3,6,9 or KEY=50:250:25 (stop included); repeat for more parameters.")
+@click.option("--metric", default="cagr", show_default=True, help="Rank by: cagr, sharpe, sortino, max_drawdown, ...")
+@click.option("--out", type=click.Path(path_type=Path), default=None,
+              help="Sweep folder [default: sweeps/STRATEGY-HASH]; rerunning the same command resumes it.")
+@click.option("--top", type=int, default=10, show_default=True, help="Rows to print.")
+@_executor_options
+@engine_option("vector for allocation rules")
+@spec_options
+@store_option
+def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engine, start, end, cash, contribute,
+          every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, offline, store) -> None:
+    """Run STRATEGY for every combination of the -g grid and rank the results."""
+    import hashlib
+    import json
+
+    from r2k.reports.sweep_report import heatmap, top_table
+    from r2k.runner.grid import combinations, parse_grid
+    from r2k.runner.sweep import sweep as run_sweep
+
+    os.environ["R2K_HOME"] = str(store.root)
+    cls, base = _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps,
+                           slippage_bps, whole_shares, params, engine)
+    g = parse_grid(grid, _defaults(cls), base.strategy)
+    if out is None:
+        ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
+        out = Path("sweeps") / f"{base.strategy}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+    n = len(combinations(g))
+    click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
+    res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
+                    dask_local=dask_local, basis=stats, offline=offline, warn=warn)
+    if res.reused:
+        click.echo(f"resumed: {res.reused} combinations were already done, {res.computed} computed now", err=True)
+    if len(g) == 2:
+        x, y = list(g)
+        heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{base.strategy}: {metric}")
+    click.echo(top_table(res.rows, list(g), metric, top))
+    click.echo(f"\nresults: {out / 'results.csv'}")
+    if len(g) == 2:
+        click.echo(f"heatmap: {out / 'heatmap.png'}")
+
+
+@click.command()
+@click.argument("strategy")
+@click.option("-g", "grid", multiple=True, required=True, metavar="KEY=VALUES", help="Grid, as for r2k sweep.")
+@click.option("--train", required=True, help="Training length, e.g. 5y, 18m, 26w.")
+@click.option("--test", "test_len", required=True, help="Test length, e.g. 1y, 6m.")
+@click.option("--expanding", is_flag=True, help="Grow the training window from the first day instead of rolling it.")
+@click.option("--metric", default="cagr", show_default=True, help="Choose the best combination by this metric.")
+@click.option("--out", type=click.Path(path_type=Path), default=None, help="Folder [default: walkforward/STRATEGY-HASH].")
+@click.option("--no-tearsheet", is_flag=True, help="Skip the tear sheet.")
+@_executor_options
+@engine_option("vector for allocation rules")
+@spec_options
+@store_option
+def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, workers, scheduler, dask_local,
+                engine, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares,
+                params, stats, offline, store) -> None:
+    """Walk-forward test of STRATEGY: pick the best -g combination on each training window, run it on the next."""
+    import hashlib
+    import json
+
+    from r2k.runner.engine import prepare, run
+    from r2k.runner.grid import parse_grid
+    from r2k.runner.sweep import METRICS, rank_grid
+    from r2k.runner.walkforward import walk_forward
+
+    if metric not in METRICS:
+        from r2k.data.errors import UsageError
+
+        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    os.environ["R2K_HOME"] = str(store.root)
+    cls, base = _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps,
+                           slippage_bps, whole_shares, params, engine)
+    g = parse_grid(grid, _defaults(cls), base.strategy)
+    calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
+    n_workers = workers or os.cpu_count() or 1
+    wf = walk_forward(
+        base, g, train, test_len, metric=metric, expanding=expanding, calendar=calendar,
+        run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
+                                               dask_local=dask_local, basis=stats),
+        run_one=lambda spec: run(spec, store=store, offline=True),
+    )
+    if out is None:
+        ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
+                            "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)
+        out = Path("walkforward") / f"{base.strategy}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+    from r2k.reports.walkforward_report import write_walkforward
+
+    folder = write_walkforward(wf, out, base=base, metric=metric, basis=stats, tearsheet=not no_tearsheet)
+    from r2k.reports.walkforward_report import format_windows
+
+    click.echo(format_windows(wf, metric))
+    click.echo(f"\nwalk-forward folder: {folder}")

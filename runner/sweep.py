@@ -1,0 +1,313 @@
+"""Parameter sweeps: every combination of a grid, run on one machine or a Dask cluster.
+
+Nothing is lost: each finished combination is appended (and flushed) to ``results.csv`` as it
+completes, keyed by a hash of the run spec, the parameters and the strategy's source, so a rerun
+of the same command computes only what is missing. Data is read once per worker process (a
+memoizing store); the parent loads (and, online, refreshes) everything first, so workers never
+touch the network.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import sys
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import asdict, dataclass, replace
+from pathlib import Path
+from typing import Any
+
+from r2k.data.errors import R2KError, UsageError
+from r2k.runner.spec import RunSpec
+
+#: Metrics where smaller is better; every other metric ranks descending.
+ASCENDING = {"volatility", "turnover", "trades"}
+METRICS = ("cagr", "total_return", "sharpe", "sortino", "max_drawdown", "volatility", "xirr", "final_value",
+           "best_year", "worst_year", "turnover", "trades")
+
+
+@dataclass(frozen=True)
+class Task:
+    """One combination to evaluate: picklable, so it travels to processes and Dask workers."""
+
+    key: str
+    spec: dict
+    home: str
+    basis: str = "daily"
+
+
+def strategy_source_sha(strategy: str) -> str:
+    """SHA-256 of the strategy's source file (a changed strategy must not reuse old rows)."""
+    import inspect
+
+    from r2k.strategies import registry
+
+    cls = registry.resolve(strategy)
+    try:
+        return hashlib.sha256(Path(inspect.getfile(cls)).read_bytes()).hexdigest()
+    except (OSError, TypeError):
+        return "unknown"
+
+
+def combo_key(base: RunSpec, params: dict[str, Any], source_sha: str) -> str:
+    blob = json.dumps({"spec": {**asdict(base), "params": None}, "params": params, "source": source_sha},
+                      sort_keys=True, default=str)
+    return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+
+_STORES: dict[str, Any] = {}
+
+
+def evaluate(task: Task) -> dict[str, Any]:
+    """Run one combination and return its row (params + summary metrics). Runs in workers."""
+    from r2k.data.store import Store
+    from r2k.reports.runfolder import compute_metrics
+    from r2k.runner.engine import run
+
+    store = _STORES.get(task.home)
+    if store is None:
+        store = _STORES[task.home] = Store(task.home, memo=True)
+    spec = RunSpec(**task.spec)
+    result = run(spec, store=store, offline=True)
+    metrics = compute_metrics(result, task.basis)
+    return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in spec.params.items()}, **metrics}
+
+
+def _cell(v: Any) -> Any:
+    return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v
+
+
+# -- executors -----------------------------------------------------------------------------
+def run_tasks(tasks: list[Task], on_result: Callable[[dict], None], *, workers: int = 1,
+              scheduler: str | None = None, dask_local: int | None = None) -> None:
+    """Evaluate tasks with the chosen executor, calling ``on_result`` in the parent as each ends."""
+    if not tasks:
+        return
+    if scheduler or dask_local:
+        _run_dask(tasks, on_result, scheduler, dask_local)
+    elif workers <= 1:
+        for t in tasks:
+            on_result(evaluate(t))
+    else:
+        from concurrent.futures import ProcessPoolExecutor, as_completed
+
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
+        try:
+            futures = [pool.submit(evaluate, t) for t in tasks]
+            for fut in as_completed(futures):
+                on_result(fut.result())
+        except BaseException:
+            pool.shutdown(wait=False, cancel_futures=True)
+            raise
+        pool.shutdown()
+
+
+def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None) -> None:
+    try:
+        from dask.distributed import Client, LocalCluster, as_completed
+    except ImportError:
+        raise UsageError('Dask is not installed: pip install -e ".[dask]"') from None
+    cluster = None
+    try:
+        if scheduler:
+            client = Client(scheduler, timeout="10s")
+        else:
+            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                                   dashboard_address=None, silence_logs=50)
+            client = Client(cluster)
+    except OSError as exc:
+        raise R2KError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+    try:
+        futures = client.map(evaluate, tasks, pure=False)
+        for fut in as_completed(futures):
+            on_result(fut.result())
+    finally:
+        client.close()
+        if cluster is not None:
+            cluster.close()
+
+
+# -- the results journal -------------------------------------------------------------------
+def read_rows(path: Path) -> list[dict[str, str]]:
+    if not path.is_file():
+        return []
+    with path.open(newline="", encoding="utf-8") as fh:
+        return [row for row in csv.DictReader(fh) if row.get("key")]
+
+
+class Journal:
+    """Appends one row per finished combination, flushed to disk at once."""
+
+    def __init__(self, path: Path, columns: list[str]):
+        self.path = path
+        self.columns = columns
+        new = not path.is_file() or path.stat().st_size == 0
+        self.fh = path.open("a", newline="", encoding="utf-8")
+        self.writer = csv.DictWriter(self.fh, fieldnames=columns, extrasaction="ignore")
+        if new:
+            self.writer.writeheader()
+            self.fh.flush()
+
+    def append(self, row: dict) -> None:
+        self.writer.writerow(row)
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
+
+    def close(self) -> None:
+        self.fh.close()
+
+
+class Progress:
+    """done / total / rate / ETA on a terminal; silent when stderr is not a terminal."""
+
+    def __init__(self, total: int, done: int = 0, stream=None):
+        self.total, self.done, self.start_done = total, done, done
+        self.stream = stream or sys.stderr
+        self.active = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self.t0 = time.monotonic()
+
+    def step(self) -> None:
+        self.done += 1
+        if not self.active:
+            return
+        elapsed = time.monotonic() - self.t0
+        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
+        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
+        eta_txt = f"{eta:5.0f}s" if eta != float("inf") else "    ?"
+        self.stream.write(f"\r{self.done}/{self.total}  {rate:6.2f}/s  ETA {eta_txt}")
+        self.stream.flush()
+
+    def close(self) -> None:
+        if self.active:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+@dataclass
+class SweepOutcome:
+    folder: Path
+    rows: list[dict]
+    computed: int
+    reused: int
+
+
+def metric_value(row: dict, metric: str) -> float:
+    v = row.get(metric)
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
+
+
+def rank(rows: Iterable[dict], metric: str) -> list[dict]:
+    """Best first by ``metric``; rows without a value go last."""
+    import math
+
+    rows = list(rows)
+    sign = 1.0 if metric in ASCENDING else -1.0
+    return sorted(rows, key=lambda r: (math.isnan(metric_value(r, metric)), sign * metric_value(r, metric)
+                                       if not math.isnan(metric_value(r, metric)) else 0.0, r["key"]))
+
+
+def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: str = "cagr", workers: int = 1,
+          scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
+          offline: bool = False, warn: Callable[[str], None] | None = None, progress_stream=None) -> SweepOutcome:
+    """Run every combination of ``grid`` on top of ``base``; resume what an earlier run left."""
+    from r2k.data.store import Store
+    from r2k.runner.grid import combinations
+
+    if metric not in METRICS:
+        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    store = Store()
+    combos = combinations(grid)
+    # validate every combination and load (or, online, refresh) all the data it needs, once, here
+    from r2k.data import loader
+    from r2k.runner.engine import required_data
+
+    note = warn or (lambda m: None)
+    prices, series = set(), set()
+    for params in combos:
+        p, sr = required_data(replace(base, params={**base.params, **params}))
+        prices |= p
+        series |= sr
+    for name in sorted(prices):
+        loader.get(name, series=False, store=store, offline=offline, warn=note)
+    for name in sorted(series):
+        loader.get(name, series=True, store=store, offline=offline, warn=note)
+    source = strategy_source_sha(base.strategy)
+    tasks = []
+    for params in combos:
+        spec = replace(base, params={**base.params, **params})
+        tasks.append(Task(combo_key(base, spec.params, source), asdict(spec), str(store.root), basis))
+
+    folder.mkdir(parents=True, exist_ok=True)
+    results = folder / "results.csv"
+    done = {r["key"]: r for r in read_rows(results)}
+    todo = [t for t in tasks if t.key not in done]
+    from r2k.reports.metrics import SUMMARY_KEYS
+
+    columns = ["key"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid] + list(SUMMARY_KEYS)
+    if "xirr" not in columns:
+        columns.append("xirr")
+    about = {"spec": asdict(base), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
+             "metric": metric, "combinations": len(tasks)}
+    (folder / "sweep.json").write_text(json.dumps(about, indent=2, default=str))
+    journal = Journal(results, columns if not done else _existing_columns(results, columns))
+    bar = Progress(len(tasks), len(tasks) - len(todo), progress_stream)
+    computed = 0
+
+    def on_result(row: dict) -> None:
+        nonlocal computed
+        journal.append(row)
+        done[row["key"]] = row
+        computed += 1
+        bar.step()
+
+    try:
+        run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local)
+    finally:
+        journal.close()
+        bar.close()
+    wanted = {t.key for t in tasks}
+    rows = rank([r for k, r in done.items() if k in wanted], metric)
+    _rewrite_sorted(results, rows, journal.columns)
+    return SweepOutcome(folder, rows, computed, len(tasks) - len(todo))
+
+
+def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers: int = 1,
+              scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily") -> list[dict]:
+    """Evaluate every combination (no journal) and rank them; each row carries its params as ``p``."""
+    from r2k.data.store import Store
+    from r2k.runner.grid import combinations
+
+    home = str(Store().root)
+    combos = combinations(grid)
+    tasks = [Task(str(i), asdict(replace(base, params={**base.params, **c})), home, basis) for i, c in enumerate(combos)]
+    rows: dict[str, dict] = {}
+    run_tasks(tasks, lambda row: rows.__setitem__(row["key"], row), workers=workers, scheduler=scheduler,
+              dask_local=dask_local)
+    for key, row in rows.items():
+        row["p"] = combos[int(key)]
+    return rank(rows.values(), metric)
+
+
+def _existing_columns(path: Path, fallback: list[str]) -> list[str]:
+    with path.open(newline="", encoding="utf-8") as fh:
+        header = next(csv.reader(fh), None)
+    return header or fallback
+
+
+def _rewrite_sorted(path: Path, rows: list[dict], columns: list[str]) -> None:
+    """Replace the journal with the ranked table, atomically (a crash keeps the journal)."""
+    tmp = path.with_suffix(".csv.tmp")
+    with tmp.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            w.writerow(r)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)

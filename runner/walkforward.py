@@ -1,0 +1,104 @@
+"""Walk-forward testing: choose parameters on a training window, judge them on the next one.
+
+Windows roll (fixed-length training) or expand (training from the first day) by the test length.
+In each window every grid combination runs on the training period only; the best by the metric
+then runs on the test period. The test periods' daily returns, stitched, are one out-of-sample
+series; the single best combination over the whole span (chosen with hindsight) is reported
+beside it for contrast.
+
+Each test run starts at the last training day's close (it decides there, from data known then)
+so its first return is the first test day's: no day is lost between windows and no test-day
+data reaches the training choice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from typing import Any
+
+import pandas as pd
+
+from r2k.data.errors import UsageError
+from r2k.runner.spec import RunSpec
+
+_DUR = re.compile(r"^\s*(\d+)\s*([ymwd])\s*$", re.I)
+
+
+def parse_duration(text: str, what: str) -> pd.DateOffset:
+    """``5y``, ``18m``, ``26w`` or ``90d`` as a calendar offset."""
+    m = _DUR.match(text or "")
+    if not m or int(m.group(1)) <= 0:
+        raise UsageError(f"bad {what} length {text!r}: use e.g. 5y, 18m, 26w or 90d")
+    n, unit = int(m.group(1)), m.group(2).lower()
+    return {"y": pd.DateOffset(years=n), "m": pd.DateOffset(months=n), "w": pd.DateOffset(weeks=n),
+            "d": pd.DateOffset(days=n)}[unit]
+
+
+@dataclass(frozen=True)
+class Window:
+    train_start: pd.Timestamp
+    train_end: pd.Timestamp  # last training day
+    test_end: pd.Timestamp  # last test day; the test period is (train_end, test_end]
+
+
+def make_windows(calendar: pd.DatetimeIndex, train: pd.DateOffset, test: pd.DateOffset,
+                 expanding: bool = False) -> list[Window]:
+    """Windows on trading days; the last test period may be shorter (never past the data)."""
+    first, last = calendar[0], calendar[-1]
+    out: list[Window] = []
+    boundary = first + train
+    while True:
+        tr_end_pos = calendar.searchsorted(boundary, side="left") - 1  # last day before the boundary
+        if tr_end_pos < 1 or tr_end_pos >= len(calendar) - 1:
+            break
+        train_end = calendar[tr_end_pos]
+        test_end = calendar[min(calendar.searchsorted(boundary + test, side="left") - 1, len(calendar) - 1)]
+        if test_end <= train_end:
+            break
+        train_start = first if expanding else calendar[calendar.searchsorted(boundary - train, side="left")]
+        out.append(Window(train_start, train_end, test_end))
+        if test_end >= last:
+            break
+        boundary = boundary + test
+    if not out:
+        raise UsageError(f"the data ({first:%Y-%m-%d}..{last:%Y-%m-%d}) is too short for one training and one test period")
+    return out
+
+
+@dataclass
+class WalkForward:
+    windows: list[Window]
+    chosen: list[dict[str, Any]]  # per window: params, train metric, test metrics
+    oos_returns: pd.Series
+    insample_params: dict[str, Any]
+    insample_returns: pd.Series
+    benchmark: pd.Series | None
+
+
+def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
+                 expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]],
+                 run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex) -> WalkForward:
+    """Run the walk-forward. ``run_grid(spec, grid)`` ranks combinations (best first) on a window;
+    ``run_one(spec)`` returns a Result. Both are injected so the CLI can use any executor."""
+    windows = make_windows(calendar, parse_duration(train, "--train"), parse_duration(test, "--test"), expanding)
+    chosen, pieces = [], []
+    for w in windows:
+        train_spec = replace(base, start=f"{w.train_start:%Y-%m-%d}", end=f"{w.train_end:%Y-%m-%d}")
+        ranked = run_grid(train_spec, grid)
+        best = ranked[0]
+        params = best["p"]
+        test_spec = replace(base, params={**base.params, **params}, start=f"{w.train_end:%Y-%m-%d}",
+                            end=f"{w.test_end:%Y-%m-%d}")
+        res = run_one(test_spec)
+        pieces.append(res.returns)
+        chosen.append({"train_start": f"{w.train_start:%Y-%m-%d}", "train_end": f"{w.train_end:%Y-%m-%d}",
+                       "test_end": f"{w.test_end:%Y-%m-%d}", "params": params, "train_metric": best[metric],
+                       "test_return": float((1 + res.returns).prod() - 1)})
+    oos = pd.concat(pieces)
+    span = replace(base, start=f"{windows[0].train_end:%Y-%m-%d}", end=f"{windows[-1].test_end:%Y-%m-%d}")
+    ranked_all = run_grid(span, grid)
+    ins_params = ranked_all[0]["p"]
+    ins = run_one(replace(span, params={**base.params, **ins_params}))
+    return WalkForward(windows, chosen, oos.rename("return"), ins_params, ins.returns, ins.benchmark)
