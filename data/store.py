@@ -166,10 +166,13 @@ class Store:
         return self._read(path, kind, name)
 
     def _read(self, path: Path, kind: str, name: str) -> Stored:
+        import pyarrow as pa
         import pyarrow.parquet as pq
 
         try:
-            table = pq.read_table(path)
+            # one open, one snapshot: reading by path lets pyarrow open the file more than once,
+            # and a concurrent rename in between would pair one version's footer with another's data
+            table = pq.read_table(pa.BufferReader(path.read_bytes()))
             meta = Meta(**json.loads(table.schema.metadata[META_KEY]))
             frame = table.to_pandas()
         except Exception as exc:
