@@ -77,8 +77,16 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
         out = Path("sweeps") / f"{base.strategy}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
     n = len(combinations(g))
     click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
-    res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
-                    dask_local=dask_local, basis=stats, offline=offline, warn=warn)
+    try:
+        res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
+                        dask_local=dask_local, basis=stats, offline=offline, warn=warn)
+    except KeyboardInterrupt:
+        from r2k.runner.sweep import read_rows
+
+        done = len(read_rows(out / "results.csv"))
+        click.echo(f"error: interrupted; {done} of {n} combinations are saved in {out / 'results.csv'}; "
+                   "rerun the same command to finish", err=True)
+        raise SystemExit(130) from None
     if res.reused:
         click.echo(f"resumed: {res.reused} combinations were already done, {res.computed} computed now", err=True)
     if len(g) == 2:
