@@ -106,6 +106,6 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
             from r2k.reports.tearsheet import render
 
             title = f"r2k {result.spec.strategy} {result.start:%Y-%m-%d}..{result.end:%Y-%m-%d}"
-            render(result.returns, folder / "tearsheet.html", title, result.benchmark)
+            render(result.returns, folder / "tearsheet.html", title, result.benchmark, result.assumptions)
 
     return atomic_folder(target, fill)

@@ -62,4 +62,7 @@ def format_summary(result, bench: dict | None) -> str:
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown dates':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
     lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; prices total-return adjusted.")
+    a = result.assumptions
+    lines.append(f"Signals: {a['signal_lag']}.")
+    lines.append(f"Costs: {a['costs']}. Cash: {a['cash']}.")
     return "\n".join(lines)

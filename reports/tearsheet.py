@@ -18,8 +18,13 @@ from pathlib import Path
 import pandas as pd
 
 
-def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None) -> Path:
-    """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``."""
+def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
+           assumptions: dict[str, str] | None = None) -> Path:
+    """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
+
+    ``assumptions`` (fill timing, signal lag, price basis, costs, what cash earns) are shown
+    under the title, so the page says how its numbers were made.
+    """
     import matplotlib
 
     matplotlib.use("Agg")
@@ -39,5 +44,10 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
     text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web
+    text = text.replace('<body onload="save()">', "<body>")  # the template calls a function it never defines
+    if assumptions:
+        items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in assumptions.items())
+        block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>'
+        text = re.sub(r"(</h4>\s*<hr>)", lambda m: m.group(1) + block, text, count=1)
     path.write_text(text, encoding="utf-8")
     return path
