@@ -42,7 +42,7 @@ class RelativeMomentum(AllocationRule):
         """Trailing total return of each symbol with enough history."""
         out = {}
         for sym in self.symbols:
-            r = trailing_return(view.close(sym), view.date, self.lookback_months)
+            r = trailing_return(*view.close_values(sym), view.date, self.lookback_months)
             if r is not None:
                 out[sym] = r
         return out

@@ -2,24 +2,20 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 
 
-def value_months_ago(closes: pd.Series, date: pd.Timestamp, months: int) -> float | None:
-    """The last close on or before ``date - months``; None if the history is too short."""
-    anchor = pd.Timestamp(date) - pd.DateOffset(months=months)
-    past = closes.loc[:anchor]
-    if past.empty:
-        return None
-    return float(past.iloc[-1])
+def trailing_return(dates: np.ndarray, closes: np.ndarray, date: pd.Timestamp, months: int) -> float | None:
+    """Total return from the last close on or before ``date - months`` to the last close.
 
-
-def trailing_return(closes: pd.Series, date: pd.Timestamp, months: int) -> float | None:
-    """Total return over the last ``months`` months up to the last close (None if too short)."""
-    base = value_months_ago(closes, date, months)
-    if base is None or closes.empty:
+    None when the history does not reach back that far. Takes numpy arrays (``View.close_values``).
+    """
+    anchor = np.datetime64(pd.Timestamp(date) - pd.DateOffset(months=months))
+    i = int(np.searchsorted(dates, anchor, side="right")) - 1
+    if i < 0 or len(closes) == 0:
         return None
-    return float(closes.iloc[-1]) / base - 1.0
+    return float(closes[-1]) / float(closes[i]) - 1.0
 
 
 def cash_return(rate: pd.Series, date: pd.Timestamp, months: int) -> float | None:

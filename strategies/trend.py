@@ -28,10 +28,10 @@ class TrendFilter(AllocationRule):
         return [self.symbol, self.risk_off]
 
     def target(self, view) -> Target:
-        closes = view.close(self.symbol)
+        _, closes = view.close_values(self.symbol)
         if len(closes) < self.window:
             return Target({self.risk_off: 1.0}, "warm-up")
-        sma = float(closes.iloc[-self.window:].mean())
-        if float(closes.iloc[-1]) > sma:
+        sma = float(closes[-self.window:].mean())
+        if float(closes[-1]) > sma:
             return Target({self.symbol: 1.0}, "above")
         return Target({self.risk_off: 1.0}, "below")

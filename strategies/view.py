@@ -20,6 +20,7 @@ class View:
                  published: dict[str, pd.DatetimeIndex]):
         self._closes = closes
         self._close_dates = {k: v.index.values for k, v in closes.items()}
+        self._close_values = {k: v.to_numpy(dtype="float64") for k, v in closes.items()}
         self._series = series
         self._published = {k: v.values for k, v in published.items()}
         self.date: pd.Timestamp | None = None
@@ -34,11 +35,18 @@ class View:
         self.date = pd.Timestamp(date)
         return self
 
-    def close(self, symbol: str) -> pd.Series:
+    def _known(self, symbol: str) -> int:
         if symbol not in self._closes:
             raise DataError(f"the rule asked for prices of {symbol}, which it did not declare")
-        n = np.searchsorted(self._close_dates[symbol], np.datetime64(self.date), side="right")
-        return self._closes[symbol].iloc[:n]
+        return int(np.searchsorted(self._close_dates[symbol], np.datetime64(self.date), side="right"))
+
+    def close(self, symbol: str) -> pd.Series:
+        return self._closes[symbol].iloc[: self._known(symbol)]
+
+    def close_values(self, symbol: str) -> tuple[np.ndarray, np.ndarray]:
+        """(dates, closes) as numpy arrays up to the view's date: the fast path for daily rules."""
+        n = self._known(symbol)
+        return self._close_dates[symbol][:n], self._close_values[symbol][:n]
 
     def series(self, series_id: str) -> pd.Series:
         if series_id not in self._series:
