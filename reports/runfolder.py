@@ -80,6 +80,8 @@ def manifest(result) -> dict:
         "strategy": {"name": result.spec.strategy, "description": result.strategy_doc, "params": result.params},
         "window": {"start": f"{result.start:%Y-%m-%d}", "end": f"{result.end:%Y-%m-%d}", "days": len(result.equity)},
         "assumptions": result.assumptions,
+        "strategy_source": result.source,
+        "config": result.config,
         "inputs": result.inputs,
         "notes": result.notes,
         "versions": versions(),

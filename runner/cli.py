@@ -72,10 +72,11 @@ def cli(debug: bool) -> None:
     """
 
 
-from r2k.runner import cli_data, cli_run, cli_sweep  # noqa: E402  (commands register on import)
+from r2k.runner import cli_data, cli_run, cli_strategies, cli_sweep  # noqa: E402  (commands register on import)
 
 cli.add_command(cli_data.data)
 cli.add_command(cli_run.run)
+cli.add_command(cli_strategies.strategies)
 cli.add_command(cli_sweep.sweep)
 cli.add_command(cli_sweep.walkforward)
 
@@ -84,6 +85,10 @@ from r2k.runner import cli_tables  # noqa: E402
 cli.add_command(cli_tables.table)
 cli.add_command(cli_tables.tracking_cmd)
 cli.add_command(cli_tables.regimes_cmd)
+
+from r2k.runner import cli_compare  # noqa: E402
+
+cli.add_command(cli_compare.compare)
 
 
 def main() -> None:

@@ -3,10 +3,15 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
-from r2k.runner.cli_common import parse_params, store_option, warn
+from r2k.runner.cli_common import parse_params, spec_options, store_option, warn
+from r2k.runner.cli_strategies import strategy_path_option
+
+#: config-file key -> this command's parameter name (where they differ)
+_PARAM_OF = {"tearsheet": "no_tearsheet"}
 
 
 class RunCommand(click.Command):
@@ -14,91 +19,146 @@ class RunCommand(click.Command):
 
     def parse_args(self, ctx, args):
         if any(a in ("-h", "--help") for a in args):
-            names = [a for a in args if not a.startswith("-")]
+            names = [a for i, a in enumerate(args) if not a.startswith("-") and (i == 0 or not args[i - 1].startswith("-"))]
             if names:
                 ctx.meta["r2k_strategy"] = names[0]
+            ctx.meta["r2k_paths"] = [args[i + 1] for i, a in enumerate(args[:-1]) if a == "--strategy-path"]
         return super().parse_args(ctx, args)
 
     def format_epilog(self, ctx, formatter):
         super().format_epilog(ctx, formatter)
+        from r2k.data.errors import R2KError
+        from r2k.strategies import discovery, registry
+
         name = ctx.meta.get("r2k_strategy")
         if not name:
-            from r2k.strategies import registry
-
             with formatter.section("Strategies"):
-                formatter.write_text(", ".join(registry.names()) + "  (r2k run NAME --help lists its parameters)")
+                formatter.write_text(", ".join(registry.names()) + "  (r2k strategies list shows all; "
+                                     "r2k run NAME --help lists NAME's parameters)")
             return
-        from r2k.data.errors import R2KError
-        from r2k.strategies import registry
-
         try:
-            cls = registry.resolve(name)
+            registry.set_search_paths(ctx.meta.get("r2k_paths", []))
+            info = discovery.strategy_info(registry.resolve(name))
         except R2KError as exc:
             formatter.write_text(str(exc))
             return
-        with formatter.section(f"Strategy {cls.name}"):
-            formatter.write_text(cls.describe())
+        with formatter.section(f"Strategy {info['name']} ({info['kind']})"):
+            formatter.write_text(info["description"])
         with formatter.section("Parameters (-p key=value)"):
-            formatter.write_dl([(k, f"default: {v!r}") for k, v in cls.params.items()] or [("(none)", "")])
+            formatter.write_dl([(k, f"default: {v!r}") for k, v in info["params"].items()] or [("(none)", "")])
 
 
 @click.command(cls=RunCommand)
-@click.argument("strategy")
+@click.argument("strategy", required=False)
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TOML file with any of these settings (flags given here win); see README 'Config files'.")
+@strategy_path_option
 @click.option("--symbol", default=None, help="Shorthand for -p symbol=S.")
-@click.option("--start", default=None, help="First day (YYYY-MM-DD) [default: first common day of the data].")
-@click.option("--end", default=None, help="Last day (YYYY-MM-DD) [default: last common day of the data].")
-@click.option("--cash", type=float, default=10_000.0, show_default=True, help="Initial cash in dollars.")
-@click.option("--contribute", type=float, default=None, help="Dollars added on the first trading day of every period.")
-@click.option("--every", type=click.Choice(["week", "month", "quarter", "year"]), default=None,
-              help="Contribution period [default: month].")
-@click.option("--benchmark", default="SPY", show_default=True, help="Benchmark symbol, or 'none'.")
-@click.option("--fill", type=click.Choice(["next-open", "close"]), default="next-open", show_default=True,
-              help="When orders decided at a close fill.")
-@click.option("--commission-bps", type=float, default=0.0, show_default=True, help="Commission in basis points of traded value.")
-@click.option("--slippage-bps", type=float, default=0.0, show_default=True, help="Slippage in basis points of traded value.")
-@click.option("--whole-shares", is_flag=True, help="Trade whole shares only (default: fractional, as dollar-based ETF buying).")
-@click.option("-p", "params", multiple=True, metavar="KEY=VALUE", help="Strategy parameter (repeatable).")
-@click.option("--stats", type=click.Choice(["daily", "monthly"]), default="daily", show_default=True,
-              help="Returns that volatility, Sharpe and Sortino are computed from.")
+@spec_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder [default: runs/STRATEGY-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the quantstats HTML tear sheet (saves ~3 s).")
-@click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help="Never use the network; use only the local store.")
 @store_option
-def run(strategy, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
-        whole_shares, params, stats, out, no_tearsheet, offline, store) -> None:
-    """Backtest STRATEGY and write a run folder (tear sheet, metrics, CSVs, manifest)."""
+def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
+        slippage_bps, whole_shares, params, stats, offline, out, no_tearsheet, store) -> None:
+    """Backtest STRATEGY (a name, package.module:Class or file.py:Class) and write a run folder."""
     from r2k.data.errors import UsageError
+    from r2k.runner.config import load_run_config
     from r2k.runner.spec import RunSpec
-    from r2k.strategies import registry
+    from r2k.strategies import discovery, registry
+    from r2k.strategies.base import coerce
 
-    cls = registry.resolve(strategy)
-    p = parse_params(params)
+    given = dict(strategy=strategy, symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
+                 benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
+                 whole_shares=whole_shares, stats=stats, offline=offline, out=out, no_tearsheet=no_tearsheet)
+    s = merge(given, load_run_config(config) if config else {}, explicit_params(click.get_current_context()))
+    if not s["strategy"]:
+        raise UsageError("no strategy: give STRATEGY or 'strategy' in --config")
+    if s["stats"] not in ("daily", "monthly"):
+        raise UsageError(f"stats must be daily or monthly, not {s['stats']!r}")
+    paths = [str(Path(p).resolve()) for p in strategy_path] + list(s["strategy_path"])
+    registry.set_search_paths(paths)
+    if registry.search_paths():
+        for b in registry.catalog().broken:
+            warn(f"could not load {b}")
+    cls = registry.resolve(s["strategy"])
+    name = discovery.strategy_name(cls)
+
+    p: dict[str, Any] = dict(s["params"])
+    if symbol is None and s["symbol"] is not None:  # the file's symbol; -p and --symbol beat it
+        p["symbol"] = s["symbol"]
+    p.update(parse_params(params))
     if symbol is not None:
-        if "symbol" not in cls.params:
-            raise UsageError(f"{cls.name} has no symbol parameter; valid: {', '.join(cls.params) or '(none)'}")
         p["symbol"] = symbol
-    cls(**p)  # unknown or bad parameters fail here, before any data is loaded
-    defaults = getattr(cls, "run_defaults", {})
+    defaults = discovery.param_defaults(cls)
+    if "symbol" in p and "symbol" not in defaults:
+        raise UsageError(f"{name} has no symbol parameter; valid: {discovery.valid_params_text(cls)}")
+    resolved_params = discovery.validate_params(cls, p)  # unknown or bad parameters fail here, before any data is loaded
+    overrides = {k: coerce(v, defaults[k], k) for k, v in p.items()}
+    run_defaults = getattr(cls, "run_defaults", {})
     spec = RunSpec(
-        strategy=cls.name, params=p, start=start, end=end, cash=cash,
-        contribute=contribute if contribute is not None else defaults.get("contribute", 0.0),
-        every=every or defaults.get("every", "month"), benchmark=benchmark, fill=fill,
-        commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
+        strategy=name, params=overrides, start=s["start"], end=s["end"], cash=s["cash"],
+        contribute=s["contribute"] if s["contribute"] is not None else run_defaults.get("contribute", 0.0),
+        every=s["every"] or run_defaults.get("every", "month"), benchmark=s["benchmark"], fill=s["fill"],
+        commission_bps=s["commission_bps"], slippage_bps=s["slippage_bps"], whole_shares=s["whole_shares"],
     ).validated()
-    target = out or Path("runs") / f"{spec.strategy}-{spec.key()}"
+    target = Path(s["out"]) if s["out"] else Path("runs") / f"{spec.strategy}-{spec.key()}"
     if target.exists() and not target.is_dir():
         raise UsageError(f"--out {target} exists and is not a folder")
-    execute(spec, target, store=store, offline=offline, tearsheet=not no_tearsheet, basis=stats)
+    resolved = resolved_config(spec, s, resolved_params, paths, target)
+    execute(spec, target, store=store, offline=s["offline"], tearsheet=not s["no_tearsheet"], basis=s["stats"],
+            config=resolved)
 
 
-def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, basis: str) -> None:
+def explicit_params(ctx: click.Context) -> set[str]:
+    """Parameters given on the command line or through their environment variable (they beat the file)."""
+    from click.core import ParameterSource
+
+    keep = (ParameterSource.COMMANDLINE, ParameterSource.ENVIRONMENT, ParameterSource.PROMPT)
+    return {p.name for p in ctx.command.params if ctx.get_parameter_source(p.name) in keep}
+
+
+def merge(given: dict[str, Any], file: dict[str, Any], explicit: set[str]) -> dict[str, Any]:
+    """Flag values, replaced by the file's where the flag was not given explicitly."""
+    out = dict(given)
+    for key, value in file.items():
+        if key in ("params", "strategy_path"):
+            continue
+        param = _PARAM_OF.get(key, key)
+        if param in explicit:
+            continue
+        out[param] = (not value) if key == "tearsheet" else value
+    out["params"] = dict(file.get("params", {}))
+    out["strategy_path"] = list(file.get("strategy_path", []))
+    return out
+
+
+def resolved_config(spec, s: dict[str, Any], params: dict[str, Any], paths: list[str], target: Path) -> dict[str, Any]:
+    """Everything that defines the run, in the config file's keys: load it with --config to repeat the run."""
+    from r2k.strategies import discovery
+
+    strategy = s["strategy"]
+    if discovery.is_reference(strategy) and (strategy.rpartition(":")[0].endswith(".py")):
+        path, _, attr = strategy.rpartition(":")
+        strategy = f"{Path(path).resolve()}:{attr}"
+    out = {
+        "strategy": strategy, "params": params, "start": spec.start, "end": spec.end, "cash": spec.cash,
+        "contribute": spec.contribute, "every": spec.every, "benchmark": spec.benchmark or "none", "fill": spec.fill,
+        "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
+        "stats": s["stats"], "out": str(target.resolve()), "offline": bool(s["offline"]),
+        "tearsheet": not s["no_tearsheet"], "strategy_path": paths,
+    }
+    return {k: v for k, v in out.items() if v is not None}
+
+
+def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, basis: str, config: dict | None = None) -> None:
     """Run the spec, write its folder, print the summary (the CLI's only side effects)."""
     from r2k.reports.runfolder import compute_metrics, write_run_folder
     from r2k.reports.summary import benchmark_metrics, format_summary
     from r2k.runner.engine import run as run_spec
 
     result = run_spec(spec, store=store, offline=offline, warn=warn)
+    result.config = config  # the resolved settings, for the manifest
     result.metrics = compute_metrics(result, basis)
     bench = benchmark_metrics(result, basis) if result.benchmark is not None else None
     folder = write_run_folder(result, target, tearsheet=tearsheet, basis=basis)

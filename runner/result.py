@@ -28,6 +28,7 @@ class Result:
     assumptions: dict[str, str]  # fill timing, signal lag, price basis, what cash earns
     notes: list[str] = field(default_factory=list)
     source: dict | None = None  # the strategy's source file and its SHA-256
+    config: dict | None = None  # the resolved settings, loadable again with --config
     metrics: dict[str, Any] = field(default_factory=dict)
 
     @property
