@@ -8,33 +8,43 @@ from pathlib import Path
 import click
 
 from r2k.runner.cli_common import engine_option, parse_params, spec_options, store_option, warn
+from r2k.runner.cli_strategies import strategy_path_option
 
 
-def _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
-               whole_shares, params, engine):
-    """A validated RunSpec without the grid; vector engine for rules unless told otherwise."""
+def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
+               slippage_bps, whole_shares, params, engine):
+    """A validated RunSpec without the grid; vector engine for rules unless told otherwise.
+
+    A user strategy is named by a reference that any worker process can import again
+    (``/abs/file.py:Class``): search paths set here do not travel to spawned or Dask workers.
+    """
     from r2k.runner.spec import RunSpec
-    from r2k.strategies import registry
+    from r2k.strategies import discovery, registry
     from r2k.strategies.base import AllocationRule
 
+    registry.set_search_paths([str(Path(p).resolve()) for p in strategy_path])
     cls = registry.resolve(strategy)
     is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
     if engine is None:
         engine = "vector" if is_rule else "backtrader"
-    return cls, RunSpec(strategy=getattr(cls, "name", strategy) or strategy, params=parse_params(params), start=start,
+    name = discovery.strategy_name(cls)
+    ref = name if name in registry.BUILTINS else discovery.reference(cls)
+    return cls, RunSpec(strategy=ref, params=parse_params(params), start=start,
                         end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark, fill=fill,
                         commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
                         engine=engine).validated()
 
 
 def _defaults(cls) -> dict:
-    from r2k.strategies.base import AllocationRule
+    from r2k.strategies.discovery import param_defaults
 
-    if isinstance(cls, type) and issubclass(cls, AllocationRule):
-        return dict(cls.params)
-    from r2k.runner.bt_strategy import strategy_params
+    return param_defaults(cls)
 
-    return strategy_params(cls, {})
+
+def _label(cls) -> str:
+    from r2k.strategies.discovery import strategy_name
+
+    return strategy_name(cls)
 
 
 def _executor_options(fn):
@@ -56,10 +66,12 @@ def _executor_options(fn):
 @click.option("--top", type=int, default=10, show_default=True, help="Rows to print.")
 @_executor_options
 @engine_option("vector for allocation rules")
+@strategy_path_option
 @spec_options
 @store_option
-def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engine, start, end, cash, contribute,
-          every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, offline, store) -> None:
+def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engine, strategy_path, start, end, cash,
+          contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, offline,
+          store) -> None:
     """Run STRATEGY for every combination of the -g grid and rank the results."""
     import hashlib
     import json
@@ -69,12 +81,13 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
     from r2k.runner.sweep import sweep as run_sweep
 
     os.environ["R2K_HOME"] = str(store.root)
-    cls, base = _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-                           slippage_bps, whole_shares, params, engine)
-    g = parse_grid(grid, _defaults(cls), base.strategy)
+    cls, base = _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill,
+                           commission_bps, slippage_bps, whole_shares, params, engine)
+    label = _label(cls)
+    g = parse_grid(grid, _defaults(cls), label)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
-        out = Path("sweeps") / f"{base.strategy}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+        out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
     n = len(combinations(g))
     click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
     try:
@@ -91,7 +104,7 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
         click.echo(f"resumed: {res.reused} combinations were already done, {res.computed} computed now", err=True)
     if len(g) == 2:
         x, y = list(g)
-        heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{base.strategy}: {metric}")
+        heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{label}: {metric}")
     click.echo(top_table(res.rows, list(g), metric, top))
     click.echo(f"\nresults: {out / 'results.csv'}")
     if len(g) == 2:
@@ -109,11 +122,12 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
 @click.option("--no-tearsheet", is_flag=True, help="Skip the tear sheet.")
 @_executor_options
 @engine_option("vector for allocation rules")
+@strategy_path_option
 @spec_options
 @store_option
 def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, workers, scheduler, dask_local,
-                engine, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares,
-                params, stats, offline, store) -> None:
+                engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
+                whole_shares, params, stats, offline, store) -> None:
     """Walk-forward test of STRATEGY: pick the best -g combination on each training window, run it on the next."""
     import hashlib
     import json
@@ -128,9 +142,10 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
 
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
     os.environ["R2K_HOME"] = str(store.root)
-    cls, base = _base_spec(strategy, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-                           slippage_bps, whole_shares, params, engine)
-    g = parse_grid(grid, _defaults(cls), base.strategy)
+    cls, base = _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill,
+                           commission_bps, slippage_bps, whole_shares, params, engine)
+    label = _label(cls)
+    g = parse_grid(grid, _defaults(cls), label)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
     wf = walk_forward(
@@ -142,7 +157,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
                             "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)
-        out = Path("walkforward") / f"{base.strategy}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+        out = Path("walkforward") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
     from r2k.reports.walkforward_report import write_walkforward
 
     folder = write_walkforward(wf, out, base=base, metric=metric, basis=stats, tearsheet=not no_tearsheet)

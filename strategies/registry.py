@@ -43,8 +43,13 @@ def names() -> list[str]:
 
 
 def set_search_paths(paths) -> None:
-    """Folders whose ``.py`` files are searched for strategies (before ``$R2K_STRATEGY_PATH``)."""
+    """Folders whose ``.py`` files are searched for strategies (before ``$R2K_STRATEGY_PATH``).
+
+    This starts a new lookup context: references pinned by earlier resolves are forgotten, so a
+    process that runs several commands (tests, notebooks) never sees a stale strategy clash.
+    """
     _search_paths[:] = [Path(p).expanduser() for p in paths]
+    _pinned.clear()
 
 
 def add_search_path(path) -> None:

@@ -215,3 +215,37 @@ def test_cli_walkforward_lists_windows(synth_home, tmp_path):
     assert oos["date"].is_unique and oos["date"].is_monotonic_increasing
     assert oos["date"].iloc[0] > pd.Timestamp(windows["train_end"].iloc[0])
     assert "out-of-sample total return" in res.stdout
+
+
+USER_RULE = '''
+from r2k.strategies.base import AllocationRule, Target
+
+
+class HalfHalf(AllocationRule):
+    """Hold `weight` in IWM and the rest in SPY, rebalanced monthly."""
+
+    name = "half-half"
+    params = {"weight": 0.5}
+
+    def assets(self):
+        return ["IWM", "SPY"]
+
+    def target(self, view):
+        return Target({"IWM": self.weight, "SPY": 1.0 - self.weight}, f"{self.weight:.2f}")
+'''
+
+
+@pytest.mark.parametrize("executor", [["--workers", "2"], ["--dask-local", "1"]], ids=["processes", "dask"])
+def test_user_strategy_sweeps_in_worker_processes(synth_home, tmp_path, executor):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "half.py").write_text(USER_RULE)
+    out = tmp_path / f"sw-{executor[0]}"
+    res = CliRunner().invoke(cli, ["sweep", "half-half", "--strategy-path", str(folder), "-g", "weight=0:1:0.5",
+                                   "--offline", "--benchmark", "none", "--out", str(out), *executor])
+    assert res.exit_code == 0, res.output
+    rows = {float(r["p.weight"]): r for r in csv.DictReader((out / "results.csv").open())}
+    assert set(rows) == {0.0, 0.5, 1.0}
+    # weight 1 is buy-and-hold IWM bought at the second day's open: check against the prices
+    iwm = random_walk(1500, seed=11, start="2010-01-01")
+    assert float(rows[1.0]["total_return"]) == pytest.approx(iwm["close"].iloc[-1] / iwm["open"].iloc[1] - 1, rel=1e-9)
