@@ -3,35 +3,21 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from r2k.data.store import Meta, Store
-from r2k.runner.cli import cli
-from tests.util import random_walk
+from r2k.data.store import Store
+from tests.util import invoke, one_line_error, put_prices, random_walk
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
     st = Store(tmp_path / "home")
     for name, seed in (("IWM", 1), ("SPY", 2)):
-        st.write("prices", name, random_walk(600, seed=seed),
-                 Meta(name=name, kind="prices", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00",
-                      adjustment="", start="", end="", rows=0, sha256=""))
+        put_prices(st, name, random_walk(600, seed=seed))
     monkeypatch.setenv("R2K_HOME", str(st.root))
     monkeypatch.chdir(tmp_path)
     return st
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args))
-
-
-def one_line_error(res, code):
-    assert res.exit_code == code, res.output
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output
-    return lines[0]
 
 
 def test_version():

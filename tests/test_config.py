@@ -8,13 +8,12 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from r2k.data.errors import UsageError
-from r2k.runner.cli import cli
 from r2k.runner.config import StrategyEntry, load_compare_config, load_run_config
 from r2k.strategies import discovery, registry
-from tests.test_discovery import RULE_FILE, make_store, one_line_error, write
+from tests.test_discovery import RULE_FILE, make_store, write
+from tests.util import invoke, one_line_error
 
 
 @pytest.fixture(autouse=True)
@@ -37,9 +36,6 @@ def toml(path: Path, text: str) -> Path:
     path.write_text(textwrap.dedent(text))
     return path
 
-
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
 
 
 def test_run_config_keys_types_and_paths(tmp_path):

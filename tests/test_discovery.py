@@ -15,13 +15,11 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
 from r2k.data.errors import UsageError
 from r2k.data.store import Meta, Store
-from r2k.runner.cli import cli
 from r2k.strategies import discovery, registry
-from tests.util import random_walk
+from tests.util import invoke, one_line_error, random_walk
 
 RULE_FILE = '''
 from r2k.strategies.base import AllocationRule, Target
@@ -108,16 +106,6 @@ def home(tmp_path, monkeypatch):
     return st
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, [str(a) for a in args])
-
-
-def one_line_error(res, code):
-    assert res.exit_code == code, res.output
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output
-    return lines[0]
 
 
 @pytest.fixture

@@ -5,15 +5,14 @@ import pandas as pd
 import pytest
 
 from r2k.data.errors import DataError, UsageError
-from r2k.data.store import Meta, Store
+from r2k.data.store import Store
 from r2k.runner.engine import run
 from r2k.runner.spec import RunSpec
-from tests.util import price_frame, random_walk
+from tests.util import price_frame, put_prices, random_walk
 
 
 def _put(store, name, frame):
-    store.write("prices", name, frame, Meta(name=name, kind="prices", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00",
-                                            adjustment="", start="", end="", rows=0, sha256=""))
+    put_prices(store, name, frame)
 
 
 @pytest.fixture

@@ -17,7 +17,7 @@ from r2k.data.errors import DataError, UsageError
 from r2k.data.store import Meta, Store
 from r2k.reports import tables as T
 from r2k.runner.cli import cli
-from tests.util import needs_real_data, real_data_dir
+from tests.util import invoke, needs_real_data, one_line_error, real_data_dir
 
 
 def walk(start: str, end: str, seed: int, drift: float = 0.0003) -> pd.Series:
@@ -206,16 +206,6 @@ def home(tmp_path, monkeypatch):
     return st
 
 
-def invoke(*args):
-    return CliRunner().invoke(cli, list(args))
-
-
-def one_line_error(res, code):
-    assert res.exit_code == code, res.output
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    assert "Traceback" not in res.output
-    return lines[0]
 
 
 def test_cli_monthly_accepts_index_alias_and_prints_three_formats(home):

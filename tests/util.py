@@ -97,3 +97,33 @@ def real_home(tmp_path_factory):
         res = CliRunner().invoke(cli, ["data", "import", str(data / sub)], env={"R2K_HOME": str(home)})
         assert res.exit_code == 0, res.output
     return home
+
+
+def meta_for(name: str, kind: str = "prices"):
+    """Store metadata for a frame a test writes directly."""
+    from r2k.data.store import Meta
+
+    return Meta(name=name, kind=kind, source="csv:test", fetched_at="2025-01-01T00:00:00+00:00", adjustment="",
+                start="", end="", rows=0, sha256="")
+
+
+def put_prices(store, name: str, frame: pd.DataFrame) -> None:
+    store.write("prices", name, frame, meta_for(name))
+
+
+def invoke(*args):
+    """Run the r2k CLI in-process."""
+    from click.testing import CliRunner
+
+    from r2k.runner.cli import cli
+
+    return CliRunner().invoke(cli, [str(a) for a in args])
+
+
+def one_line_error(res, code: int) -> str:
+    """Assert the command failed with ``code`` and exactly one ``error:`` line on stderr; return it."""
+    assert res.exit_code == code, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    assert "Traceback" not in res.output
+    return lines[0]
