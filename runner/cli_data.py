@@ -38,16 +38,19 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
 
         providers = {"prices": YahooProvider(timeout=timeout), "series": FredProvider(timeout=timeout)}
     targets = [(canonical_series(n), True) if is_series(n) else (canonical_symbol(n), False) for n in names]
-    failed: list[str] = []
+    failed: list[tuple[str, str]] = []
     for name, series in targets:
         try:
             _, what = loader.fetch(name, series=series, store=store, start=start, providers=providers, full=full)
             click.echo(what)
         except DataUnavailable as exc:
-            warn(str(exc))
-            failed.append(name)
+            failed.append((name, str(exc)))
+    if len(targets) == 1 and failed:
+        raise R2KError(failed[0][1])
+    for _, msg in failed:
+        warn(msg)
     if failed:
-        raise R2KError(f"could not fetch {', '.join(failed)}")
+        raise R2KError(f"could not fetch {', '.join(n for n, _ in failed)} ({len(targets) - len(failed)} of {len(targets)} fetched)")
 
 
 @data.command("import")

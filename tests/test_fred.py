@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import http.server
+import io
 import socket
 import threading
 import time
@@ -246,3 +247,35 @@ def test_parse_csv_rejects(body: str, expected: str) -> None:
 def test_parse_csv_reads_bom_quotes_and_negative_values() -> None:
     s = parse_csv('\ufeff"observation_date","T10Y2Y"\n"2020-01-02","-0.05"\n2020-01-03,1e-2\n', "T10Y2Y")
     assert s.to_list() == [-0.05, 0.01] and list(s.index) == ["2020-01-02", "2020-01-03"]
+
+
+# --- through the CLI: fetch into the store, list it, refresh only the tail ---------------------------
+
+
+def test_cli_fetch_list_and_incremental_refresh(stub: FredStub) -> None:
+    from tests.util import invoke
+
+    first = invoke("data", "fetch", "DFF")
+    assert first.exit_code == 0, first.output
+    assert "DFF: fetched" in first.stdout and "cosd" not in stub.queries()[0]  # all history
+    listed = invoke("data", "list")
+    row = next(line for line in listed.stdout.splitlines() if line.startswith("DFF"))
+    assert "fred" in row and "series" in row
+    second = invoke("data", "fetch", "fred:DFF")
+    assert second.exit_code == 0, second.output
+    assert "incremental" in second.stdout
+    q = stub.queries()[-1]
+    last = pd.Timestamp(pd.read_csv(io.StringIO(CSV)).iloc[:, 0].max())
+    assert pd.Timestamp(q["cosd"][0]) >= last - pd.Timedelta(days=15)  # only the tail was asked for
+
+
+def test_cli_fetch_network_down_is_one_line(monkeypatch: pytest.MonkeyPatch, sleeps: list[float]) -> None:
+    from tests.util import invoke, one_line_error
+
+    with socket.socket() as s:  # a port nobody listens on
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    monkeypatch.setenv("R2K_FRED_URL", f"http://127.0.0.1:{port}/graph/fredgraph.csv")
+    res = invoke("data", "fetch", "DFF", "--timeout", "3")
+    msg = one_line_error(res, 1)
+    assert msg.startswith("error: DFF: FRED unreachable (connection refused)")
