@@ -50,7 +50,8 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
     for _, msg in failed:
         warn(msg)
     if failed:
-        raise R2KError(f"could not fetch {', '.join(n for n, _ in failed)} ({len(targets) - len(failed)} of {len(targets)} fetched)")
+        got = len(targets) - len(failed)
+        raise R2KError(f"could not fetch {', '.join(n for n, _ in failed)} ({got} of {len(targets)} fetched)")
 
 
 @data.command("import")
