@@ -61,7 +61,9 @@ class R2KGroup(click.Group):
 @click.group(cls=R2KGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "--version", package_name="r2k", prog_name="r2k", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-def cli(debug: bool) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Hard wall-clock limit in seconds for each Yahoo/FRED request [default: 30, or $R2K_TIMEOUT].")
+def cli(debug: bool, timeout: float | None) -> None:
     """r2k: backtests for small-cap (Russell 2000) investing, with honest numbers.
 
     \b
@@ -70,6 +72,8 @@ def cli(debug: bool) -> None:
       r2k data import ../shared/data/fred
       r2k run buy-and-hold --symbol IWM --start 2005-01-01 --end 2024-12-31 --benchmark SPY --offline
     """
+    if timeout is not None:  # every provider reads it (r2k.data.net.default_timeout)
+        os.environ["R2K_TIMEOUT"] = repr(timeout)
 
 
 from r2k.runner import cli_data, cli_run, cli_strategies, cli_sweep  # noqa: E402  (commands register on import)

@@ -279,3 +279,19 @@ def test_cli_fetch_network_down_is_one_line(monkeypatch: pytest.MonkeyPatch, sle
     res = invoke("data", "fetch", "DFF", "--timeout", "3")
     msg = one_line_error(res, 1)
     assert msg.startswith("error: DFF: FRED unreachable (connection refused)")
+
+
+def test_global_timeout_bounds_a_stalled_server(monkeypatch: pytest.MonkeyPatch) -> None:
+    from tests.util import invoke, one_line_error
+
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(5)  # accepts connections and never answers
+    port = listener.getsockname()[1]
+    monkeypatch.setenv("R2K_FRED_URL", f"http://127.0.0.1:{port}/graph/fredgraph.csv")
+    t0 = time.monotonic()
+    res = invoke("--timeout", "1.5", "data", "fetch", "DFF")
+    took = time.monotonic() - t0
+    listener.close()
+    assert "no answer within 1.5 s" in one_line_error(res, 1)
+    assert took < 4.0
