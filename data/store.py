@@ -25,19 +25,10 @@ import numpy as np
 import pandas as pd
 
 from r2k.data.errors import StoreCorrupt
+from r2k.data.home import default_root
 
 META_KEY = b"r2k"
 FORMAT_VERSION = 1
-
-
-def default_root() -> Path:
-    """``$R2K_HOME`` if set, else the platform's user cache dir (``~/.cache/r2k`` on Linux)."""
-    env = os.environ.get("R2K_HOME")
-    if env:
-        return Path(env).expanduser()
-    from platformdirs import user_cache_dir
-
-    return Path(user_cache_dir("r2k", appauthor=False))
 
 
 def content_hash(obj: pd.DataFrame | pd.Series) -> str:

@@ -52,7 +52,7 @@ def _yfinance() -> ModuleType:
 
     with _setup_lock:
         if _cache_dir is None:
-            from r2k.data.store import default_root
+            from r2k.data.home import default_root
 
             folder = default_root() / "yfinance"
             folder.mkdir(parents=True, exist_ok=True)

@@ -22,6 +22,7 @@ import hashlib
 import importlib
 import importlib.util
 import inspect
+import os
 import re
 import sys
 import traceback
@@ -287,18 +288,58 @@ def scan_dir(folder: str | Path) -> tuple[list[Found], list[Broken]]:
     return found, broken
 
 
+def _declared_entry_points() -> list[tuple[str, str, str]]:
+    """(name, value, distribution) of every ``r2k.strategies`` entry point, cached on disk.
+
+    Scanning every installed distribution costs ~20 ms, a third of ``r2k strategies list``. The
+    cache is keyed by the modification times of the ``sys.path`` folders, which change whenever a
+    package is installed or removed, so it is never stale.
+    """
+    import json
+    import sys
+
+    stamp = []
+    for entry in sys.path:
+        try:
+            stamp.append([entry, os.stat(entry or ".").st_mtime_ns])
+        except OSError:
+            continue
+    from r2k.data.home import default_root
+
+    cache = default_root() / "entry_points.json"
+    try:
+        saved = json.loads(cache.read_text())
+        if saved.get("stamp") == stamp:
+            return [tuple(e) for e in saved["entries"]]
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    from importlib.metadata import entry_points
+
+    entries = []
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        entries.append((ep.name, ep.value, getattr(getattr(ep, "dist", None), "name", None) or "?"))
+    try:
+        cache.parent.mkdir(parents=True, exist_ok=True)
+        tmp = cache.with_suffix(f".{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"stamp": stamp, "entries": entries}))
+        os.replace(tmp, cache)
+    except OSError:
+        pass  # a read-only cache dir only costs the scan next time
+    return entries
+
+
 def entry_point_strategies() -> tuple[list[Found], list[Broken]]:
     """Strategies that installed packages declare under the ``r2k.strategies`` entry-point group."""
-    from importlib.metadata import entry_points
+    from importlib.metadata import EntryPoint
 
     found: list[Found] = []
     broken: list[Broken] = []
     seen: set[tuple[str, str]] = set()
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        dist = getattr(getattr(ep, "dist", None), "name", None) or "?"
-        if (ep.name, ep.value) in seen:  # the same distribution found twice on sys.path
+    for name, value, dist in _declared_entry_points():
+        if (name, value) in seen:  # the same distribution found twice on sys.path
             continue
-        seen.add((ep.name, ep.value))
+        seen.add((name, value))
+        ep = EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
         source = f"entry point {ep.name} = {ep.value} ({dist})"
         try:
             obj = ep.load()

@@ -167,6 +167,4 @@ def resolve(name: str, base: Path | None = None):
 
 
 def _has_entry_points() -> bool:
-    from importlib.metadata import entry_points
-
-    return bool(entry_points(group=discovery.ENTRY_POINT_GROUP))
+    return bool(discovery._declared_entry_points())

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from r2k.data.errors import UsageError
 from r2k.strategies.base import AllocationRule, Target
 from r2k.strategies.signals import policy_rate
+
+if TYPE_CHECKING:  # pandas loads only when the rule decides, so listing strategies stays instant
+    import pandas as pd
 
 RATE_SERIES = ("target", "DFF")
 
@@ -20,6 +21,8 @@ def regime_at(rate: pd.Series, date: pd.Timestamp, lookback_months: int, min_cha
     rose as much. Easing: the last cut is within ``lookback_months`` and no hike came after it.
     Tightening: the mirror image. Otherwise the Fed is on hold.
     """
+    import pandas as pd
+
     moves = rate.diff()
     cuts = moves.index[moves <= -min_change]
     hikes = moves.index[moves >= min_change]
