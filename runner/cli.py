@@ -90,5 +90,10 @@ cli.add_command(cli_tables.table)
 cli.add_command(cli_tables.tracking_cmd)
 cli.add_command(cli_tables.regimes_cmd)
 
+from r2k.runner import cli_compare  # noqa: E402
+
+cli.add_command(cli_compare.compare)
+
+
 def main() -> None:
     cli.main()

@@ -1,0 +1,366 @@
+"""Comparing strategies (or existing run folders) over one explicit common window.
+
+    from r2k.runner.compare import Entry, compare
+    from r2k.runner.spec import RunSpec
+    out = compare([Entry("buy-and-hold", RunSpec("buy-and-hold", start="2005-01-01")),
+                   Entry("dca", RunSpec("dca", start="2005-01-01"))], benchmark="SPY")
+
+The window is the intersection of every member's dates (and the benchmark's): strategies are
+first run as asked; any whose own range differs from that intersection is run again over exactly
+the window, so its balances, contributions and XIRR are those of a run over the window (never a
+slice of a longer run). A loaded run folder cannot be re-run: if it is longer than the window it
+is restricted to it explicitly (its value on the first day becomes its initial balance) and a
+warning says so. Tear sheets are rendered in parallel worker processes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+from collections.abc import Callable
+from concurrent.futures import Future, ProcessPoolExecutor
+from dataclasses import dataclass, fields, replace
+from pathlib import Path
+
+import pandas as pd
+
+from r2k.data.errors import DataError, R2KError, UsageError
+from r2k.runner.result import Result
+from r2k.runner.spec import RunSpec
+
+Warn = Callable[[str], None]
+
+#: Files a run folder must hold to be compared without re-running it.
+RUN_FILES = ("manifest.json", "metrics.json", "returns.csv", "equity.csv", "cashflows.csv")
+LABEL_RE = re.compile(r"^[A-Za-z0-9_+-]+$")
+MAX_PASSES = 5
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One member to compare: a run spec to execute, or an existing run folder to load."""
+
+    label: str
+    spec: RunSpec | None = None
+    folder: Path | None = None
+
+
+@dataclass
+class Comparison:
+    """What :func:`compare` produced: the folder, the summary rows, the window and the warnings."""
+
+    folder: Path
+    summary: pd.DataFrame
+    start: pd.Timestamp
+    end: pd.Timestamp
+    warnings: list[str]
+
+
+# --------------------------------------------------------------------------------------------
+# run folders
+
+
+def is_run_folder(path: Path) -> bool:
+    return Path(path).is_dir() and (Path(path) / "manifest.json").is_file()
+
+
+def load_run_folder(path: Path) -> Result:
+    """A Result from a run folder's CSVs and manifest (nothing is re-run)."""
+    path = Path(path)
+    missing = [f for f in RUN_FILES if not (path / f).is_file()]
+    if missing:
+        raise UsageError(f"{path} is not a complete run folder (missing {', '.join(missing)})")
+    try:
+        man = json.loads((path / "manifest.json").read_text(encoding="utf-8"))
+        saved = json.loads((path / "metrics.json").read_text(encoding="utf-8"))
+        names = {f.name for f in fields(RunSpec)}
+        spec = RunSpec(**{k: v for k, v in man["spec"].items() if k in names})
+        returns = pd.read_csv(path / "returns.csv", index_col="date", parse_dates=True)["return"].astype(float)
+        equity = pd.read_csv(path / "equity.csv", index_col="date", parse_dates=True).astype(float)
+        equity["value"]  # noqa: B018  (a KeyError here means a broken file)
+        cashflows = pd.read_csv(path / "cashflows.csv", dtype={"date": str})[["date", "amount"]]
+        trades = _optional_csv(path / "trades.csv")
+        decisions = _optional_csv(path / "decisions.csv")
+        pos_file = path / "positions.csv"
+        positions = (pd.read_csv(pos_file, index_col="date", parse_dates=True) if pos_file.is_file()
+                     else pd.DataFrame(index=equity.index))
+    except (OSError, KeyError, ValueError, TypeError) as exc:
+        raise R2KError(f"cannot read run folder {path}: {type(exc).__name__}: {exc}") from None
+    returns.index.name = equity.index.name = "date"
+    if len(equity) < 2 or not returns.index.equals(equity.index[1:]):
+        raise R2KError(f"run folder {path}: returns.csv and equity.csv do not cover the same days")
+    if saved.get("start") != f"{equity.index[0]:%Y-%m-%d}" or saved.get("end") != f"{equity.index[-1]:%Y-%m-%d}":
+        raise R2KError(f"run folder {path}: metrics.json does not match equity.csv (was a file edited?)")
+    strategy = man.get("strategy", {})
+    return Result(
+        spec=spec, strategy_doc=strategy.get("description", ""), params=strategy.get("params", {}),
+        returns=returns.rename("return"), equity=equity, positions=positions, trades=trades, cashflows=cashflows,
+        decisions=decisions, benchmark=None, inputs=man.get("inputs", {}), assumptions=man.get("assumptions", {}),
+        notes=list(man.get("notes", [])) + [f"loaded from run folder {path}"], source=man.get("source"),
+    )
+
+
+def _optional_csv(file: Path) -> pd.DataFrame:
+    return pd.read_csv(file) if file.is_file() and file.stat().st_size else pd.DataFrame()
+
+
+def _between(frame: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, *, include_lo: bool) -> pd.DataFrame:
+    if frame.empty or "date" not in frame:
+        return frame
+    d = pd.to_datetime(frame["date"])
+    keep = ((d >= lo) if include_lo else (d > lo)) & (d <= hi)
+    return frame[keep.to_numpy()].reset_index(drop=True)
+
+
+def restrict(result: Result, start: pd.Timestamp, end: pd.Timestamp) -> Result:
+    """The part of a finished run inside [start, end], rebased on its value at the first day.
+
+    The value on the first day (after that day's flow) becomes the initial balance; later
+    contributions inside the window stay; the time-weighted returns are those inside the window.
+    """
+    eq = result.equity.loc[start:end]
+    if len(eq) < 2:
+        raise DataError(f"fewer than two days of {result.spec.strategy} inside {start:%Y-%m-%d}..{end:%Y-%m-%d}")
+    first, last = eq.index[0], eq.index[-1]
+    idx = result.returns.index
+    rets = result.returns[(idx > first) & (idx <= last)]
+    flows = pd.concat([
+        pd.DataFrame({"date": [f"{first:%Y-%m-%d}"], "amount": [float(eq["value"].iloc[0])]}),
+        _between(result.cashflows, first, last, include_lo=False),
+    ], ignore_index=True)
+    bench = None
+    if result.benchmark is not None:
+        bi = result.benchmark.index
+        bench = result.benchmark[(bi > first) & (bi <= last)]
+    note = (f"restricted to {first:%Y-%m-%d}..{last:%Y-%m-%d} from {result.start:%Y-%m-%d}..{result.end:%Y-%m-%d}; "
+            f"its value on {first:%Y-%m-%d} is the initial balance")
+    spec = replace(result.spec, start=f"{first:%Y-%m-%d}", end=f"{last:%Y-%m-%d}")
+    return replace(result, spec=spec, returns=rets, equity=eq, positions=result.positions.loc[first:last],
+                   trades=_between(result.trades, first, last, include_lo=False), cashflows=flows,
+                   decisions=_between(result.decisions, first, last, include_lo=True), benchmark=bench,
+                   notes=[*result.notes, note], metrics={})
+
+
+# --------------------------------------------------------------------------------------------
+# parallel tear sheets
+
+
+def _warm_worker() -> None:
+    """Pay quantstats' import (about 1-2 s) in each worker while the main process runs backtests."""
+    import logging
+    import warnings
+
+    import matplotlib
+
+    matplotlib.use("Agg")
+    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import quantstats  # noqa: F401
+
+
+def _render_tearsheet(returns: pd.Series, path: str, title: str, benchmark: pd.Series | None) -> str:
+    from r2k.reports import tearsheet
+
+    tearsheet.render(returns, Path(path), title, benchmark)
+    return path
+
+
+def start_pool(n: int) -> ProcessPoolExecutor:
+    """Worker processes for the tear sheets, started now so their imports overlap the backtests."""
+    pool = ProcessPoolExecutor(max_workers=max(1, min(n, os.cpu_count() or 1)), initializer=_warm_worker)
+    pool.submit(os.getpid)  # launches the workers (and their initializer) right away
+    return pool
+
+
+# --------------------------------------------------------------------------------------------
+# the comparison
+
+
+def slug(label: str) -> str:
+    """A folder name for a label (labels are already restricted; run-folder names may not be)."""
+    s = re.sub(r"[^A-Za-z0-9_+-]+", "-", label).strip("-")
+    return s or "run"
+
+
+def default_folder(entries: list[Entry], **options) -> Path:
+    """runs/compare-HASH: the hash names the members and options, so reruns land in the same place."""
+    parts = [(e.label, e.spec.key() if e.spec else str(Path(e.folder).resolve())) for e in entries]
+    blob = json.dumps({"members": parts, **options}, sort_keys=True, default=str).encode()
+    return Path("runs") / f"compare-{hashlib.sha256(blob).hexdigest()[:10]}"
+
+
+def benchmark_returns(prices: pd.Series, calendar: pd.DatetimeIndex) -> pd.Series:
+    """Daily returns of ``prices`` on ``calendar`` (a day without a price carries the previous one)."""
+    p = prices.reindex(prices.index.union(calendar)).ffill().reindex(calendar)
+    return p.pct_change().iloc[1:].rename(prices.name)
+
+
+def _limit_reason(result: Result, entry: Entry, day: pd.Timestamp, which: str) -> str | None:
+    """Why ``result`` starts (or ends) on ``day``: the input symbols whose data start (end) there, if any."""
+    if entry.folder is not None:
+        return f"run folder {entry.folder} (member {entry.label}) {which}s"
+    syms = [n for n, i in result.inputs.items()
+            if i.get("kind") == "prices" and i.get("start" if which == "start" else "end") == f"{day:%Y-%m-%d}"]
+    return f"{' and '.join(syms)} data {which}s (member {entry.label})" if syms else None
+
+
+def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str | None = None, end: str | None = None,
+            out: Path | None = None, store=None, offline: bool = False, basis: str = "daily", tearsheets: bool = True,
+            warn: Warn | None = None, providers: dict | None = None) -> Comparison:
+    """Run (or load) every entry, align them on one common window, and write the comparison folder."""
+    from r2k.data import loader
+    from r2k.data.store import Store
+    from r2k.runner.engine import run as run_spec
+    from r2k.runner.spec import parse_date
+
+    if not entries:
+        raise UsageError("nothing to compare: give at least one strategy or run folder")
+    labels = [e.label for e in entries]
+    if len(set(labels)) != len(labels):
+        raise UsageError(f"labels must be unique: {', '.join(labels)}")
+    if basis not in ("daily", "monthly"):
+        raise UsageError(f"--stats must be daily or monthly, not {basis!r}")
+    store = store or Store()
+    seen: set[str] = set()
+    shown: list[str] = []
+
+    def say(msg: str) -> None:
+        if msg not in seen:
+            seen.add(msg)
+            shown.append(msg)
+            if warn:
+                warn(msg)
+
+    folder = Path(out) if out is not None else default_folder(entries, benchmark=benchmark, start=start, end=end, basis=basis)
+    if folder.exists() and not folder.is_dir():
+        raise UsageError(f"--out {folder} exists and is not a folder")
+    user_start = pd.Timestamp(parse_date(start, "start")) if start else None
+    user_end = pd.Timestamp(parse_date(end, "end")) if end else None
+    pool = start_pool(len(entries)) if tearsheets else None
+    try:
+        bench_prices = None
+        if benchmark:
+            bench_prices = loader.get(benchmark, series=False, store=store, offline=offline, warn=say).data["adj_close"]
+            bench_prices = bench_prices.rename(benchmark)
+
+        def execute(spec: RunSpec) -> Result:
+            return run_spec(spec, store=store, offline=offline, warn=say, providers=providers)
+
+        first = {e.label: execute(e.spec) if e.spec is not None else load_run_folder(e.folder) for e in entries}
+        results = dict(first)
+        for _ in range(MAX_PASSES):
+            lows = {k: r.start for k, r in results.items()}
+            highs = {k: r.end for k, r in results.items()}
+            bounds_lo = [*lows.values(), *([user_start] if user_start else [])]
+            bounds_hi = [*highs.values(), *([user_end] if user_end else [])]
+            if bench_prices is not None:
+                bounds_lo.append(bench_prices.index[0])
+                bounds_hi.append(bench_prices.index[-1])
+            ws, we = max(bounds_lo), min(bounds_hi)
+            if ws >= we:
+                have = ", ".join(f"{k} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}" for k, r in results.items())
+                raise DataError(f"the members have no common window ({have})")
+            todo = [e for e in entries if (results[e.label].start, results[e.label].end) != (ws, we)]
+            if not todo:
+                break
+            for e in todo:
+                if e.spec is not None:
+                    results[e.label] = execute(replace(e.spec, start=f"{ws:%Y-%m-%d}", end=f"{we:%Y-%m-%d}"))
+                else:
+                    results[e.label] = restrict(first[e.label], ws, we)
+        else:
+            raise DataError("could not put the members on one common window (their calendars keep disagreeing)")
+
+        _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say)
+        summary_holder: list[pd.DataFrame] = []
+
+        def fill(tmp: Path) -> None:
+            summary_holder.append(_write(tmp, entries, results, bench_prices, ws, we, basis, pool, shown))
+
+        from r2k.reports.runfolder import atomic_folder
+
+        atomic_folder(folder, fill)
+    finally:
+        if pool is not None:
+            pool.shutdown(wait=True, cancel_futures=True)
+    return Comparison(folder=folder, summary=summary_holder[0], start=ws, end=we, warnings=shown)
+
+
+def _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say: Warn) -> None:
+    """One line saying what limited the window, and one per member that was re-run or restricted."""
+    for which, day, user, own in (("start", ws, user_start, {k: r.start for k, r in first.items()}),
+                                  ("end", we, user_end, {k: r.end for k, r in first.items()})):
+        later = user is not None and (day > user if which == "start" else day < user)
+        if len(set(own.values())) == 1 and not later:
+            continue
+        reasons = [_limit_reason(first[e.label], e, day, which) for e in entries if own[e.label] == day]
+        bench_day = None if bench_prices is None else bench_prices.index[0 if which == "start" else -1]
+        if bench_day is not None and bench_day == day:
+            reasons.append(f"{bench_prices.name} (benchmark) data {which}s")
+        reasons = list(dict.fromkeys(r for r in reasons if r))
+        if reasons:
+            say(f"common window {ws:%Y-%m-%d}..{we:%Y-%m-%d}: its {which} {day:%Y-%m-%d} is where " + "; ".join(reasons))
+    for e in entries:
+        a, b = first[e.label], results[e.label]
+        if (a.start, a.end) == (b.start, b.end):
+            continue
+        if e.spec is not None:
+            say(f"{e.label}: re-run over the common window {b.start:%Y-%m-%d}..{b.end:%Y-%m-%d} "
+                f"(alone it covers {a.start:%Y-%m-%d}..{a.end:%Y-%m-%d})")
+        else:
+            say(f"{e.label} (run folder): {b.notes[-1]}")
+
+
+def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_prices: pd.Series | None,
+           ws: pd.Timestamp, we: pd.Timestamp, basis: str, pool: ProcessPoolExecutor | None,
+           warnings: list[str]) -> pd.DataFrame:
+    """Fill the comparison folder: one run folder per member, tear sheets in parallel, the report."""
+    from r2k.reports import compare as report
+    from r2k.reports.runfolder import compute_metrics, write_run_folder
+
+    staging = tmp / ".tearsheets"
+    staging.mkdir()
+    jobs: dict[str, Future] = {}
+    members: list[report.Member] = []
+    for e in entries:
+        r = results[e.label]
+        if bench_prices is not None and r.benchmark is None:
+            r.benchmark = benchmark_returns(bench_prices, r.equity.index)
+        r.metrics = compute_metrics(r, basis)
+        name = slug(e.label)
+        if pool is not None:
+            title = f"r2k {e.label} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}"
+            jobs[name] = pool.submit(_render_tearsheet, r.returns, str(staging / f"{name}.html"), title, r.benchmark)
+        members.append(report.Member(
+            name=e.label, returns=r.returns, equity=r.equity[["value"]], cashflows=r.cashflows, benchmark=r.benchmark,
+            trades=r.trades, link=f"{name}/tearsheet.html" if pool is not None else None, folder=f"{name}/",
+            description=r.strategy_doc, params=r.params, assumptions=r.assumptions,
+        ))
+    for e in entries:
+        write_run_folder(results[e.label], tmp / slug(e.label), tearsheet=False, basis=basis)
+
+    bench_note = None
+    if bench_prices is not None:
+        cash0 = float(members[0].cashflows["amount"].iloc[0])
+        bench_r = benchmark_returns(bench_prices, pd.DatetimeIndex(
+            bench_prices.index[(bench_prices.index > ws) & (bench_prices.index <= we)].insert(0, ws)))
+        members.append(report.benchmark_member(f"{bench_prices.name} (benchmark)", bench_r, ws, cash0))
+        bench_note = (f"{bench_prices.name}'s time-weighted total return (adjusted close, dividends reinvested) on its own "
+                      f"trading days over the common window, compounding ${cash0:,.2f} (the first strategy's initial "
+                      "cash) with no contributions, so it has no XIRR; its correlation to itself is 1.")
+    title = "r2k compare: " + " vs ".join(e.label for e in entries)
+    summary = report.write(tmp, members, title=title, basis=basis, window=(ws, we), warnings=warnings,
+                           bench_note=bench_note, extra={"benchmark": None if bench_prices is None else bench_prices.name,
+                                                         "members": {slug(e.label): e.label for e in entries}})
+    for name, job in jobs.items():
+        try:
+            job.result()
+        except Exception as exc:
+            raise R2KError(f"tear sheet of {name} failed: {type(exc).__name__}: {exc}") from None
+        os.replace(staging / f"{name}.html", tmp / name / "tearsheet.html")
+    shutil.rmtree(staging)
+    return summary

@@ -1,0 +1,480 @@
+"""r2k compare: one common window, numbers checked against independent pandas/numpy, a self-contained page."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+from click.testing import CliRunner
+
+from r2k.data.store import Meta, Store
+from r2k.reports.metrics import SUMMARY_KEYS
+from r2k.runner.cli import cli
+from tests.util import needs_real_data, random_walk, real_data_dir
+
+DAYS = 365.25
+
+
+def _write(st: Store, name: str, frame: pd.DataFrame) -> None:
+    st.write("prices", name, frame, Meta(name=name, kind="prices", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00",
+                                         adjustment="", start="", end="", rows=0, sha256=""))
+
+
+FRAMES = {
+    "IWM": random_walk(600, seed=1, start="2015-01-01"),
+    "SPY": random_walk(600, seed=2, start="2015-01-01", vol=0.009),
+    "VTWO": random_walk(420, seed=3, start="2015-09-01"),  # starts later and ends earlier than the others
+}
+
+
+@pytest.fixture
+def home(tmp_path, monkeypatch):
+    st = Store(tmp_path / "home")
+    for name, frame in FRAMES.items():
+        _write(st, name, frame)
+    monkeypatch.setenv("R2K_HOME", str(st.root))
+    monkeypatch.chdir(tmp_path)
+    return st
+
+
+def invoke(*args, env=None):
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
+
+
+def ok(res):
+    assert res.exit_code == 0, res.output
+    return res
+
+
+def one_line_error(res, code):
+    assert res.exit_code == code, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
+    return lines[0]
+
+
+def rows(folder: Path) -> dict[str, dict]:
+    doc = json.loads((folder / "summary.json").read_text())
+    return {r["name"]: r for r in doc["rows"]}
+
+
+def read_returns(folder: Path) -> pd.Series:
+    return pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=True)["return"]
+
+
+def read_equity(folder: Path) -> pd.Series:
+    return pd.read_csv(folder / "equity.csv", index_col="date", parse_dates=True)["value"]
+
+
+def xirr_bisect(dates, amounts) -> float:
+    """Money-weighted return by plain bisection on the NPV (365-day years), written independently."""
+    t = np.array([(d - dates[0]).days / 365.0 for d in dates])
+    a = np.asarray(amounts, dtype=float)
+
+    def npv(rate):
+        return float(np.sum(a / (1.0 + rate) ** t))
+
+    lo, hi = -0.99, 10.0
+    for _ in range(200):
+        mid = (lo + hi) / 2
+        if npv(lo) * npv(mid) <= 0:
+            hi = mid
+        else:
+            lo = mid
+    return (lo + hi) / 2
+
+
+# --------------------------------------------------------------------------------------------
+# numbers
+
+
+def test_summary_numbers_match_independent_math(home, tmp_path):
+    out = tmp_path / "cmp"
+    res = ok(invoke("compare", "buy-and-hold", "dca", "--fill", "close", "--offline", "--no-tearsheet", "--out", out))
+    doc = json.loads((out / "summary.json").read_text())
+    iwm, spy = FRAMES["IWM"]["adj_close"], FRAMES["SPY"]["adj_close"]
+    assert doc["window"] == {"start": f"{iwm.index[0]:%Y-%m-%d}", "end": f"{iwm.index[-1]:%Y-%m-%d}"}
+    r = rows(out)
+    assert list(r) == ["buy-and-hold", "dca", "SPY (benchmark)"]
+    years = (iwm.index[-1] - iwm.index[0]).days / DAYS
+
+    # buy-and-hold filled at the first close: the account follows IWM's closes exactly
+    bh = r["buy-and-hold"]
+    eq = read_equity(out / "buy-and-hold")
+    assert bh["final_value"] == pytest.approx(10_000 * iwm.iloc[-1] / iwm.iloc[0], rel=1e-9)
+    assert bh["cagr"] == pytest.approx((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1, rel=1e-9)
+    assert bh["max_drawdown"] == pytest.approx((iwm / iwm.cummax() - 1).min(), rel=1e-9)
+    rets = read_returns(out / "buy-and-hold")
+    spy_r = spy.pct_change().reindex(rets.index)
+    assert bh["correlation"] == pytest.approx(np.corrcoef(rets.to_numpy(), spy_r.to_numpy())[0, 1], rel=1e-9)
+    daily_std = float(np.std(iwm.pct_change().dropna().to_numpy(), ddof=1)) * math.sqrt(252)
+    assert bh["volatility"] == pytest.approx(daily_std, rel=1e-9) and bh["stats_basis"] == "daily"
+    assert "xirr" in bh and bh["xirr"] is None
+
+    # dca: 500 at the first trading day of every month after the first; XIRR from its own cash flows
+    dca = r["dca"]
+    months = iwm.index.to_period("M").unique()
+    assert dca["contributed"] == pytest.approx(500.0 * (len(months) - 1))
+    flows = pd.read_csv(out / "dca" / "cashflows.csv", parse_dates=["date"])
+    eq_d = read_equity(out / "dca")
+    dates = list(flows["date"]) + [eq_d.index[-1]]
+    amounts = list(-flows["amount"]) + [eq_d.iloc[-1]]
+    assert dca["xirr"] == pytest.approx(xirr_bisect(dates, amounts), abs=1e-7)
+    growth = float(np.prod(1 + read_returns(out / "dca").to_numpy()))
+    assert dca["cagr"] == pytest.approx(growth ** (1 / years) - 1, rel=1e-9)
+
+    # benchmark row: SPY's total return compounding the first strategy's initial cash, no contributions
+    b = r["SPY (benchmark)"]
+    assert b["initial_cash"] == 10_000 and b["contributed"] == 0
+    assert b["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0], rel=1e-9)
+    assert b["cagr"] == pytest.approx((spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 1, rel=1e-9)
+    assert b["correlation"] == 1.0
+
+    # annual table from year-end closes (the first year from the first close)
+    annual = pd.read_csv(out / "annual.csv", index_col="year")
+    ye = spy.groupby(spy.index.year).last()
+    assert annual.loc[2016, "SPY (benchmark)"] == pytest.approx(ye[2016] / ye[2015] - 1, rel=1e-9)
+    assert annual.loc[2015, "SPY (benchmark)"] == pytest.approx(ye[2015] / spy.iloc[0] - 1, rel=1e-9)
+    ye_i = iwm.groupby(iwm.index.year).last()
+    assert annual.loc[2016, "buy-and-hold"] == pytest.approx(ye_i[2016] / ye_i[2015] - 1, rel=1e-9)
+
+    # the CSV has the same rows and exactly the metrics.json keys plus name and correlation
+    csv = pd.read_csv(out / "summary.csv")
+    sub = json.loads((out / "buy-and-hold" / "metrics.json").read_text())
+    assert list(csv.columns) == ["name", *SUMMARY_KEYS, "correlation"] and set(sub) <= set(csv.columns)
+    assert csv.loc[1, "final_value"] == pytest.approx(dca["final_value"], rel=1e-12)
+    for key, value in sub.items():  # the member's own run folder agrees with its summary row
+        assert bh[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+    # the page shows the same numbers, in percent, with the drawdown's dates
+    page = (out / "index.html").read_text()
+    summary_table = page[page.index('<table id="summary">'):page.index("</table>")]
+    trough = (iwm / iwm.cummax() - 1).idxmin()
+    top = iwm[:trough].idxmax()
+    assert f"{top:%Y-%m-%d}</span><br><span class=\"d\">&rarr; {trough:%Y-%m-%d}" in summary_table
+    assert f"{100 * (spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 100:.2f}%" in summary_table
+    # what the command prints is the same number, in percent
+    assert f"{100 * ((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1):.2f}%" in res.stdout
+    assert str(out) in res.stdout
+
+
+def test_without_benchmark_and_default_folder(home, tmp_path):
+    res = ok(invoke("compare", "buy-and-hold", "dca", "--benchmark", "none", "--offline", "--no-tearsheet"))
+    folders = list((tmp_path / "runs").glob("compare-*"))
+    assert len(folders) == 1 and f"comparison folder: {Path('runs') / folders[0].name}" in res.stdout
+    r = rows(folders[0])
+    assert list(r) == ["buy-and-hold", "dca"] and r["dca"]["correlation"] is None
+    assert "benchmark row" not in (folders[0] / "index.html").read_text()
+
+
+def test_monthly_stats_basis(home, tmp_path):
+    out = tmp_path / "m"
+    ok(invoke("compare", "buy-and-hold", "--fill", "close", "--stats", "monthly", "--offline", "--no-tearsheet",
+              "--out", out))
+    iwm = FRAMES["IWM"]["adj_close"]
+    ends = iwm.groupby(iwm.index.to_period("M")).last()
+    monthly = ends / pd.Series([iwm.iloc[0], *ends.iloc[:-1]], index=ends.index) - 1  # base: the first close
+    bh = rows(out)["buy-and-hold"]
+    assert bh["stats_basis"] == "monthly"
+    assert bh["volatility"] == pytest.approx(monthly.std(ddof=1) * math.sqrt(12), rel=1e-9)
+    assert bh["sharpe"] == pytest.approx(monthly.mean() / monthly.std(ddof=1) * math.sqrt(12), rel=1e-9)
+    page = (out / "index.html").read_text()
+    assert "Stats basis: <b>monthly</b>" in page and "calendar-month returns" in page and "&radic;12" in page
+
+
+# --------------------------------------------------------------------------------------------
+# the common window
+
+
+def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path):
+    out = tmp_path / "w"
+    res = ok(invoke("compare", "buy-and-hold", "buy-and-hold:late", "-p", "late.symbol=VTWO", "dca", "--fill", "close",
+                    "--start", "2014-06-01", "--offline", "--no-tearsheet", "--out", out))
+    vt = FRAMES["VTWO"]["adj_close"]
+    iwm = FRAMES["IWM"]["adj_close"]
+    ws, we = vt.index[0], vt.index[-1]
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["window"] == {"start": f"{ws:%Y-%m-%d}", "end": f"{we:%Y-%m-%d}"}
+    assert any("VTWO data starts" in w and "member late" in w for w in doc["warnings"])
+    assert "VTWO data starts" in res.stderr and "re-run over the common window" in res.stderr
+    r = rows(out)
+    for name in ("buy-and-hold", "late", "dca", "SPY (benchmark)"):
+        assert (r[name]["start"], r[name]["end"]) == (f"{ws:%Y-%m-%d}", f"{we:%Y-%m-%d}"), name
+    for name in ("buy-and-hold", "late", "dca"):
+        eq = read_equity(out / name)
+        assert (eq.index[0], eq.index[-1]) == (ws, we)
+    # re-run, not sliced: buy-and-hold starts with 10,000 on the window's first day
+    assert r["buy-and-hold"]["final_value"] == pytest.approx(10_000 * iwm[we] / iwm[ws], rel=1e-9)
+    months = iwm[ws:we].index.to_period("M").unique()
+    assert r["dca"]["contributed"] == pytest.approx(500.0 * (len(months) - 1))
+    spy = FRAMES["SPY"]["adj_close"]
+    assert r["SPY (benchmark)"]["final_value"] == pytest.approx(10_000 * spy[we] / spy[ws], rel=1e-9)
+    page = (out / "index.html").read_text()
+    assert f"<b>{ws:%Y-%m-%d}</b> to <b>{we:%Y-%m-%d}</b>" in page and "VTWO data starts" in page
+
+
+def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
+    run = tmp_path / "bh"
+    ok(invoke("run", "buy-and-hold", "--fill", "close", "--offline", "--no-tearsheet", "--out", run))
+    out = tmp_path / "f1"
+    ok(invoke("compare", run, "dca", "--fill", "close", "--offline", "--no-tearsheet", "--out", out))
+    own = json.loads((run / "metrics.json").read_text())
+    r = rows(out)
+    assert list(r)[0] == "bh"
+    for key in ("final_value", "cagr", "total_return", "max_drawdown", "volatility"):
+        assert r["bh"][key] == pytest.approx(own[key], rel=1e-8), key  # the CSVs keep 10-12 significant digits
+
+    # longer than the window: restricted, rebased on its value at the window's first day, and said so
+    out2 = tmp_path / "f2"
+    res = ok(invoke("compare", f"{run}:mine", "buy-and-hold:late", "-p", "late.symbol=VTWO", "--fill", "close",
+                    "--offline", "--no-tearsheet", "--out", out2))
+    eq = read_equity(run)
+    ws, we = FRAMES["VTWO"].index[0], FRAMES["VTWO"].index[-1]
+    m = rows(out2)["mine"]
+    assert m["initial_cash"] == pytest.approx(eq[ws], rel=1e-9)
+    assert m["final_value"] == pytest.approx(eq[we], rel=1e-9)
+    assert m["total_return"] == pytest.approx(eq[we] / eq[ws] - 1, rel=1e-9)
+    assert "mine (run folder): restricted to" in res.stderr
+    assert read_equity(out2 / "mine").index[0] == ws
+
+
+# --------------------------------------------------------------------------------------------
+# labels and parameters
+
+
+def test_labels_and_per_member_params(home, tmp_path):
+    out = tmp_path / "lab"
+    ok(invoke("compare", "dca", "dca", "buy-and-hold:spy", "-p", "spy.symbol=SPY", "-p", "dca-2.symbol=VTWO",
+              "--offline", "--no-tearsheet", "--out", out))
+    assert list(rows(out)) == ["dca", "dca-2", "spy", "SPY (benchmark)"]
+    params = {n: json.loads((out / n / "manifest.json").read_text())["spec"]["params"] for n in ("dca", "dca-2", "spy")}
+    assert params == {"dca": {}, "dca-2": {"symbol": "VTWO"}, "spy": {"symbol": "SPY"}}
+    # an unprefixed -p goes to every strategy that has the parameter
+    out2 = tmp_path / "lab2"
+    ok(invoke("compare", "buy-and-hold", "dca", "-p", "symbol=SPY", "--offline", "--no-tearsheet", "--out", out2))
+    for n in ("buy-and-hold", "dca"):
+        assert json.loads((out2 / n / "manifest.json").read_text())["spec"]["params"] == {"symbol": "SPY"}
+
+
+@pytest.mark.parametrize("args, words", [
+    (("buy-and-hold", "-p", "nope.symbol=IWM"), "no member is labelled"),
+    (("buy-and-hold:a", "dca:a"), "given twice"),
+    (("buy-and-hold:a.b",), "bad label"),
+    (("buy-and-hold", "-p", "symbl=IWM"), "no strategy here has a parameter"),
+    (("buy-and-hold", "-p", "buy-and-hold.symbl=IWM"), "symbol"),
+    (("buy-and-hold", "-p", "buy-and-hold.symbol"), "key=value"),
+    (("nope",), "unknown strategy"),
+    (("runs/nothing-here",), "not a run folder"),
+    (("buy-and-hold", "--start", "2015-13-01"), "YYYY-MM-DD"),
+])
+def test_usage_errors_are_one_line(home, args, words):
+    assert words in one_line_error(invoke("compare", *args, "--offline", "--no-tearsheet"), 2)
+
+
+def test_params_of_a_run_folder_are_fixed(home, tmp_path):
+    run = tmp_path / "bh"
+    ok(invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", run))
+    assert "parameters are fixed" in one_line_error(invoke("compare", run, "-p", "bh.symbol=SPY", "--offline"), 2)
+
+
+def test_no_common_window_is_one_line(home, tmp_path):
+    _write(home, "QQQ", random_walk(50, seed=4, start="2019-01-01"))
+    msg = one_line_error(invoke("compare", "buy-and-hold", "buy-and-hold:q", "-p", "q.symbol=QQQ", "--benchmark", "none",
+                                "--offline", "--no-tearsheet"), 1)
+    assert "no common window" in msg
+
+
+# --------------------------------------------------------------------------------------------
+# tear sheets in parallel processes, the page itself
+
+
+def _fake_render(returns, path, title, benchmark=None):
+    """Record the worker's pid, then wait (up to 30 s) until every expected render has started."""
+    import time
+
+    meet = Path(os.environ["R2K_TEST_MEET"])
+    (meet / str(os.getpid())).touch()
+    deadline = time.monotonic() + 30
+    while len(list(meet.iterdir())) < int(os.environ["R2K_TEST_WORKERS"]) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    Path(path).write_text(f"<html><title>{title}</title>pid={os.getpid()} n={len(returns)} b={benchmark is not None}</html>")
+    return path
+
+
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork", reason="patching reaches workers by fork")
+def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
+    workers = min(2, os.cpu_count() or 1)
+    (tmp_path / "meet").mkdir()
+    monkeypatch.setenv("R2K_TEST_MEET", str(tmp_path / "meet"))
+    monkeypatch.setenv("R2K_TEST_WORKERS", str(workers))
+    monkeypatch.setattr("r2k.reports.tearsheet.render", _fake_render)
+    monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)  # skip the quantstats import
+    out = tmp_path / "ts"
+    ok(invoke("compare", "buy-and-hold", "dca", "--offline", "--out", out))
+    pids = set()
+    for name in ("buy-and-hold", "dca"):
+        text = (out / name / "tearsheet.html").read_text()
+        pid = int(re.search(r"pid=(\d+)", text).group(1))
+        assert pid != os.getpid() and "b=True" in text and f"r2k {name} " in text
+        assert f"n={len(read_returns(out / name))}" in text
+        pids.add(pid)
+    assert len(pids) == workers  # with 2 CPUs, both tear sheets were being rendered at the same time
+    page = (out / "index.html").read_text()
+    assert 'href="buy-and-hold/tearsheet.html"' in page and 'href="dca/tearsheet.html"' in page
+    assert not (out / ".tearsheets").exists()
+
+
+def _broken_render(returns, path, title, benchmark=None):
+    raise RuntimeError("renderer crashed")
+
+
+@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork", reason="patching reaches workers by fork")
+def test_failed_tear_sheet_leaves_no_folder(home, tmp_path, monkeypatch):
+    monkeypatch.setattr("r2k.reports.tearsheet.render", _broken_render)
+    monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)
+    out = tmp_path / "bad"
+    assert "renderer crashed" in one_line_error(invoke("compare", "buy-and-hold", "--offline", "--out", out), 1)
+    assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".bad.")]
+
+
+def _page(home, tmp_path) -> Path:
+    out = tmp_path / "page"
+    ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold:late", "-p", "late.symbol=VTWO", "--offline",
+              "--no-tearsheet", "--out", out))
+    return out / "index.html"
+
+
+def test_page_is_self_contained(home, tmp_path):
+    page = _page(home, tmp_path).read_text()
+    assert len(re.findall(r"<svg\b", page)) >= 3
+    for fig in ("growth", "drawdown", "rolling"):
+        assert re.search(rf'<figure id="{fig}"><svg\b', page), fig
+    assert not re.search(r"https?://|<script|<link\b|@import|<iframe|<object|<embed", page, flags=re.I)
+    assert not re.search(r"\ssrc=", page)
+    assert set(re.findall(r"url\((.)", page)) <= {"#"}  # only references inside the page (SVG clip paths)
+    # links: inside the page (#glyph ids in the SVGs) or relative ones to the member folders
+    assert set(re.findall(r'href="([^"#][^"]*)"', page)) == {"buy-and-hold/", "dca/", "late/"}
+    for words in ("Common window", "fill", "prices", "costs", "cash", "stats basis", "benchmark row",
+                  "the first strategy&#x27;s initial cash"):
+        assert words in page, words
+
+
+def _chromium() -> str:
+    path = "/usr/bin/chromium"
+    if os.path.exists(path):
+        return path
+    if os.environ.get("CI"):
+        pytest.fail("CI is set but /usr/bin/chromium is missing (.ci/run installs Debian's chromium)")
+    pytest.skip("chromium not installed")
+
+
+def _blend(hex_color: str, alpha: float) -> np.ndarray:
+    rgb = np.array([int(hex_color[i:i + 2], 16) for i in (1, 3, 5)], dtype=float)
+    return rgb * alpha + 255 * (1 - alpha)
+
+
+def test_headless_chromium_draws_the_charts(home, tmp_path):
+    import matplotlib.image as mpimg
+
+    from r2k.reports.compare import PALETTE
+
+    exe = _chromium()
+    page = _page(home, tmp_path)
+    text = page.read_text()
+    assert len(re.findall(r"<svg\b", text)) >= 3 and not re.search(r"https?://|<script|<link\b|\ssrc=", text)
+    png = tmp_path / "shot.png"
+    cmd = [exe, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+           "--disable-background-networking", "--disable-component-update", "--disable-sync",
+           f"--user-data-dir={tmp_path / 'profile'}", f"--screenshot={png}", "--window-size=1280,4000",
+           page.resolve().as_uri()]
+    proc = subprocess.run(cmd, capture_output=True, text=True, timeout=120)
+    assert png.is_file() and png.stat().st_size > 10_000, proc.stderr[-2000:]
+    img = (mpimg.imread(png)[:, :, :3] * 255).astype(int)
+    assert img.shape[:2] == (4000, 1280)
+    # each strategy's line colour (drawn at alpha 0.85 over white) shows up, over three charts' height
+    found = []
+    for color in PALETTE[:3]:
+        near = np.abs(img - _blend(color, 0.85)).max(axis=2) <= 24
+        assert near.sum() > 300, f"{color}: {near.sum()} pixels"
+        found.append(np.nonzero(near.any(axis=1))[0])
+    ys = np.concatenate(found)
+    top, bottom = ys.min(), ys.max()
+    assert bottom - top > 900  # growth, drawdown and rolling charts stacked, not one
+    region = img[top:bottom + 1]
+    non_white = (region < 245).any(axis=2).mean()
+    assert non_white > 0.03, non_white
+    colours = len(np.unique(region.reshape(-1, 3) // 8, axis=0))
+    assert colours > 40, colours
+
+
+# --------------------------------------------------------------------------------------------
+# real data
+
+
+def _raw(name: str) -> pd.Series:
+    return pd.read_csv(real_data_dir() / "prices" / f"{name}.csv", index_col="date", parse_dates=True)["adj_close"]
+
+
+@needs_real_data
+def test_real_compare_of_three_strategies(real_home, tmp_path):
+    out = tmp_path / "real"
+    res = ok(invoke("compare", "buy-and-hold", "dca", "rate-cut-rotation", "rate-cut-rotation:cash",
+                    "-p", "cash.risk_off=CASH", "--start", "2005-01-01", "--end", "2024-12-31", "--benchmark", "SPY",
+                    "--offline", "--no-tearsheet", "--out", out, env={"R2K_HOME": str(real_home)}))
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["window"] == {"start": "2005-01-03", "end": "2024-12-31"}
+    assert "common window" not in res.stderr  # nothing limited it beyond --start/--end
+    r = {row["name"]: row for row in doc["rows"]}
+    assert list(r) == ["buy-and-hold", "dca", "rate-cut-rotation", "cash", "SPY (benchmark)"]
+    spy = _raw("SPY").loc["2005-01-03":"2024-12-31"]
+    iwm = _raw("IWM").loc["2005-01-03":"2024-12-31"]
+    annual = pd.read_csv(out / "annual.csv", index_col="year")
+    ye_s, ye_i = spy.groupby(spy.index.year).last(), iwm.groupby(iwm.index.year).last()
+    assert annual.loc[2005, "SPY (benchmark)"] == pytest.approx(ye_s[2005] / spy.iloc[0] - 1, rel=1e-9)
+    for year in range(2006, 2025):
+        assert annual.loc[year, "SPY (benchmark)"] == pytest.approx(ye_s[year] / ye_s[year - 1] - 1, rel=1e-9), year
+        # fully invested in IWM from the second day, fractional shares: the year is IWM's adj_close year
+        assert annual.loc[year, "buy-and-hold"] == pytest.approx(ye_i[year] / ye_i[year - 1] - 1, rel=1e-9), year
+    assert annual.loc[2008, "SPY (benchmark)"] == pytest.approx(-0.3681, abs=5e-4)  # SPY's 2008 total return
+    years = (spy.index[-1] - spy.index[0]).days / DAYS
+    eq = read_equity(out / "buy-and-hold")
+    assert r["buy-and-hold"]["cagr"] == pytest.approx((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1, rel=1e-9)
+    assert r["SPY (benchmark)"]["cagr"] == pytest.approx((spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 1, rel=1e-9)
+    rets = read_returns(out / "rate-cut-rotation")
+    spy_r = _raw("SPY").pct_change().reindex(rets.index)
+    corr = np.corrcoef(rets.to_numpy(), spy_r.to_numpy())[0, 1]
+    assert r["rate-cut-rotation"]["correlation"] == pytest.approx(corr, rel=1e-9)
+    assert r["dca"]["contributed"] == pytest.approx(500.0 * (len(iwm.index.to_period("M").unique()) - 1))
+    man = json.loads((out / "cash" / "manifest.json").read_text())
+    assert man["spec"]["params"] == {"risk_off": "CASH"}
+    assert r["cash"]["final_value"] != pytest.approx(r["rate-cut-rotation"]["final_value"], rel=1e-3)
+
+
+@needs_real_data
+def test_real_window_limited_by_vtwo(real_home, tmp_path):
+    out = tmp_path / "vt"
+    res = ok(invoke("compare", "buy-and-hold", "buy-and-hold:vtwo", "-p", "vtwo.symbol=VTWO", "--start", "2005-01-01",
+                    "--offline", "--no-tearsheet", "--out", out, env={"R2K_HOME": str(real_home)}))
+    vt = _raw("VTWO")
+    doc = json.loads((out / "summary.json").read_text())
+    assert doc["window"]["start"] == f"{vt.index[0]:%Y-%m-%d}" == "2010-09-22"
+    assert "VTWO data starts (member vtwo)" in res.stderr
+    assert read_equity(out / "buy-and-hold").index[0] == vt.index[0]
+
+
+@needs_real_data
+def test_real_tear_sheets_are_written_and_linked(real_home, tmp_path):
+    out = tmp_path / "ts"
+    ok(invoke("compare", "buy-and-hold", "rate-cut-rotation", "--start", "2022-01-01", "--end", "2024-12-31", "--offline",
+              "--out", out, env={"R2K_HOME": str(real_home)}))
+    page = (out / "index.html").read_text()
+    for name in ("buy-and-hold", "rate-cut-rotation"):
+        sheet = (out / name / "tearsheet.html").read_text()
+        assert f"<title>r2k {name} 2022-01-03..2024-12-31</title>" in sheet and "<script" not in sheet
+        assert f'href="{name}/tearsheet.html"' in page
