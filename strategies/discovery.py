@@ -18,14 +18,10 @@ against ``backtrader.Strategy`` only if some user module already imported backtr
 
 from __future__ import annotations
 
-import hashlib
 import importlib
-import importlib.util
-import inspect
 import os
 import re
 import sys
-import traceback
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -115,6 +111,8 @@ def symbols(cls: type) -> list[str]:
 
 def source_file(cls: type) -> Path | None:
     try:
+        import inspect  # deferred, like hashlib and traceback: `r2k strategies list` must start fast
+
         return Path(inspect.getfile(cls)).resolve()
     except (TypeError, OSError):
         return None
@@ -125,6 +123,8 @@ def source_info(cls: type) -> dict[str, str] | None:
     path = source_file(cls)
     if path is None or not path.is_file():
         return None
+    import hashlib
+
     return {"path": str(path), "sha256": hashlib.sha256(path.read_bytes()).hexdigest()}
 
 
@@ -182,6 +182,8 @@ def _location(exc: BaseException, path: Path | None) -> tuple[str | None, int | 
     """File and line of an import failure: the last frame in ``path`` (or a SyntaxError's own line)."""
     if isinstance(exc, SyntaxError) and exc.filename and (path is None or _same(exc.filename, path)):
         return exc.filename, exc.lineno
+    import traceback
+
     frames = traceback.extract_tb(exc.__traceback__)
     if path is not None:
         mine = [f for f in frames if _same(f.filename, path)]
@@ -220,6 +222,9 @@ def import_file(path: str | Path):
         source = path.read_bytes()
     except OSError as exc:
         return None, Broken(str(path), None, f"cannot read: {exc.strerror or exc}")
+    import hashlib
+    import importlib.util
+
     sha = hashlib.sha256(source).hexdigest()
     cached = _FILES.get(str(path))
     if cached and cached[0] == sha:
