@@ -93,7 +93,9 @@ def split_params(pairs: tuple[str, ...], labels: list[str], folders: set[str]) -
 
 
 @click.command()
-@click.argument("members", nargs=-1, required=True, metavar="STRATEGY[:LABEL]|RUN_FOLDER[:LABEL]...")
+@click.argument("members", nargs=-1, required=False, metavar="STRATEGY[:LABEL]|RUN_FOLDER[:LABEL]...")
+@click.option("--config", "config", type=click.Path(exists=True, dir_okay=False, path_type=Path), default=None,
+              help="TOML file with [[strategies]] and any of these settings (flags and members given here win).")
 @strategy_path_option
 @engine_option("backtrader")
 @spec_options
@@ -101,8 +103,8 @@ def split_params(pairs: tuple[str, ...], labels: list[str], folders: set[str]) -
               help="Comparison folder [default: runs/compare-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy quantstats tear sheets.")
 @store_option
-def compare(members, strategy_path, engine, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-            slippage_bps, whole_shares, params, stats, offline, out, no_tearsheet, store) -> None:
+def compare(members, config, strategy_path, engine, start, end, cash, contribute, every, benchmark, fill,
+            commission_bps, slippage_bps, whole_shares, params, stats, offline, out, no_tearsheet, store) -> None:
     """Compare strategies (or run folders) over one common window: index.html, summary.csv/json.
 
     \b
@@ -129,6 +131,39 @@ def compare(members, strategy_path, engine, start, end, cash, contribute, every,
     from r2k.strategies import discovery, registry
     from r2k.strategies.base import coerce
 
+    file_params: dict[int, dict] = {}
+    if config is not None:
+        from r2k.runner.cli_run import explicit_params
+        from r2k.runner.config import load_compare_config
+
+        cfg = load_compare_config(config)
+        given = explicit_params(click.get_current_context())
+        o = cfg.options
+        start = o.get("start", start) if "start" not in given else start
+        end = o.get("end", end) if "end" not in given else end
+        cash = o.get("cash", cash) if "cash" not in given else cash
+        contribute = o.get("contribute", contribute) if "contribute" not in given else contribute
+        every = o.get("every", every) if "every" not in given else every
+        benchmark = o.get("benchmark", benchmark) if "benchmark" not in given else benchmark
+        fill = o.get("fill", fill) if "fill" not in given else fill
+        commission_bps = o.get("commission_bps", commission_bps) if "commission_bps" not in given else commission_bps
+        slippage_bps = o.get("slippage_bps", slippage_bps) if "slippage_bps" not in given else slippage_bps
+        whole_shares = o.get("whole_shares", whole_shares) if "whole_shares" not in given else whole_shares
+        stats = o.get("stats", stats) if "stats" not in given else stats
+        offline = o.get("offline", offline) if "offline" not in given else offline
+        engine = o.get("engine", engine) if "engine" not in given else engine
+        out = Path(o["out"]) if "out" in o and "out" not in given else out
+        no_tearsheet = (not o["tearsheet"]) if "tearsheet" in o and "no_tearsheet" not in given else no_tearsheet
+        strategy_path = tuple(strategy_path) + tuple(o.get("strategy_path", []))
+        if "symbol" in o:
+            params = (f"symbol={o['symbol']}",) + tuple(params)
+        if not members:  # members named on the command line replace the file's
+            members = tuple(f"{e.strategy}:{slug(e.label)}" if e.label else e.strategy for e in cfg.strategies)
+            file_params = {i: e.params for i, e in enumerate(cfg.strategies)}
+    if not members:
+        raise UsageError("nothing to compare: name strategies or run folders, or give --config")
+    if stats not in ("daily", "monthly"):
+        raise UsageError(f"stats must be daily or monthly, not {stats!r}")
     parse_date(start, "start")
     parse_date(end, "end")
     registry.set_search_paths([str(Path(p).resolve()) for p in strategy_path])
@@ -154,7 +189,7 @@ def compare(members, strategy_path, engine, start, end, cash, contribute, every,
             entries.append(Entry(lab, folder=Path(name)))
             continue
         cls, d = classes[i], defaults[i]
-        p = {k: v for k, v in common.items() if k in d} | per[lab]
+        p = {k: v for k, v in common.items() if k in d} | file_params.get(i, {}) | per[lab]
         discovery.validate_params(cls, p)  # unknown or bad parameters fail here, before any data is loaded
         spec = RunSpec(strategy=discovery.strategy_name(cls), params={k: coerce(v, d[k], k) for k, v in p.items()},
                        start=start, end=end, cash=cash, contribute=contribute, every=every, benchmark=bench or "none",

@@ -12,19 +12,16 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
-from click.testing import CliRunner
 
-from r2k.data.store import Meta, Store
+from r2k.data.store import Store
 from r2k.reports.metrics import SUMMARY_KEYS
-from r2k.runner.cli import cli
-from tests.util import needs_real_data, random_walk, real_data_dir
+from tests.util import invoke, needs_real_data, one_line_error, put_prices, random_walk, real_data_dir
 
 DAYS = 365.25
 
 
 def _write(st: Store, name: str, frame: pd.DataFrame) -> None:
-    st.write("prices", name, frame, Meta(name=name, kind="prices", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00",
-                                         adjustment="", start="", end="", rows=0, sha256=""))
+    put_prices(st, name, frame)
 
 
 FRAMES = {
@@ -44,20 +41,9 @@ def home(tmp_path, monkeypatch):
     return st
 
 
-def invoke(*args, env=None):
-    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
-
-
 def ok(res):
     assert res.exit_code == 0, res.output
     return res
-
-
-def one_line_error(res, code):
-    assert res.exit_code == code, res.output
-    lines = res.stderr.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
-    return lines[0]
 
 
 def rows(folder: Path) -> dict[str, dict]:
@@ -478,3 +464,46 @@ def test_real_tear_sheets_are_written_and_linked(real_home, tmp_path):
         sheet = (out / name / "tearsheet.html").read_text()
         assert f"<title>r2k {name} 2022-01-03..2024-12-31</title>" in sheet and "<script" not in sheet
         assert f'href="{name}/tearsheet.html"' in page
+
+
+USER_RULE = """
+from r2k.strategies.base import AllocationRule, Target
+
+
+class HalfHalf(AllocationRule):
+    \"\"\"Hold `weight` in IWM and the rest in SPY, rebalanced monthly.\"\"\"
+
+    name = "half-half"
+    params = {"weight": 0.5}
+
+    def assets(self):
+        return ["IWM", "SPY"]
+
+    def target(self, view):
+        return Target({"IWM": self.weight, "SPY": 1.0 - self.weight}, "mix")
+"""
+
+
+def test_user_strategy_compared_from_a_config_file(home, tmp_path):
+    mine = tmp_path / "mine"
+    mine.mkdir()
+    (mine / "half.py").write_text(USER_RULE)
+    cfg = tmp_path / "compare.toml"
+    cfg.write_text(
+        'strategy_path = ["mine"]\nbenchmark = "none"\nfill = "close"\ntearsheet = false\nout = "cmp"\n'
+        '[[strategies]]\nstrategy = "half-half"\nparams = { weight = 1.0 }\nlabel = "all-iwm"\n'
+        '[[strategies]]\nstrategy = "buy-and-hold"\nsymbol = "SPY"\n'
+    )
+    res = ok(invoke("compare", "--config", cfg, "--offline"))
+    got = rows(tmp_path / "cmp")
+    assert set(got) == {"all-iwm", "buy-and-hold"}
+    iwm, spy = FRAMES["IWM"]["close"], FRAMES["SPY"]["close"]
+    # weight 1.0 in IWM bought at the first close; buy-and-hold of SPY, likewise (close fills from the file)
+    assert float(got["all-iwm"]["total_return"]) == pytest.approx(iwm.iloc[-1] / iwm.iloc[0] - 1, rel=1e-9)
+    assert float(got["buy-and-hold"]["total_return"]) == pytest.approx(spy.iloc[-1] / spy.iloc[0] - 1, rel=1e-9)
+    assert "all-iwm" in res.stdout
+    # a flag beats the file: next-open fills instead of the file's close
+    ok(invoke("compare", "--config", cfg, "--offline", "--fill", "next-open", "--out", tmp_path / "cmp2"))
+    got2 = rows(tmp_path / "cmp2")
+    opens = FRAMES["IWM"]["open"]
+    assert float(got2["all-iwm"]["total_return"]) == pytest.approx(iwm.iloc[-1] / opens.iloc[1] - 1, rel=1e-9)
