@@ -249,3 +249,31 @@ def test_user_strategy_sweeps_in_worker_processes(synth_home, tmp_path, executor
     # weight 1 is buy-and-hold IWM bought at the second day's open: check against the prices
     iwm = random_walk(1500, seed=11, start="2010-01-01")
     assert float(rows[1.0]["total_return"]) == pytest.approx(iwm["close"].iloc[-1] / iwm["open"].iloc[1] - 1, rel=1e-9)
+
+
+class _Stream:
+    def __init__(self, tty: bool):
+        self.tty, self.text = tty, ""
+
+    def isatty(self):
+        return self.tty
+
+    def write(self, s):
+        self.text += s
+
+    def flush(self):
+        pass
+
+
+def test_progress_shows_done_total_rate_eta_only_on_a_terminal():
+    from r2k.runner.sweep import Progress
+
+    tty, pipe = _Stream(True), _Stream(False)
+    for stream in (tty, pipe):
+        bar = Progress(10, done=4, stream=stream)
+        bar.step()
+        bar.step()
+        bar.close()
+    last = tty.text.strip().split("\r")[-1]
+    assert last.startswith("6/10") and "/s" in last and "ETA" in last
+    assert pipe.text == ""
