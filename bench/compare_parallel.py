@@ -1,0 +1,55 @@
+"""Target 5 (issue 8): ``r2k compare`` of three strategies vs the slowest single tear sheet.
+
+Measures, side by side (median of 3 whole processes):
+- ``r2k compare buy-and-hold dca rate-cut-rotation`` with its three tear sheets (rendered in
+  parallel worker processes);
+- ``r2k run rate-cut-rotation`` with its tear sheet (the slowest of the three), and without;
+- the render of that tear sheet alone, in-process, quantstats already imported.
+Target: compare <= 1.3x the slowest single tear sheet.
+
+    R2K_TEST_DATA=../shared/data python bench/compare_parallel.py
+"""
+
+from __future__ import annotations
+
+import statistics
+import subprocess
+import tempfile
+import time
+from pathlib import Path
+
+from common import median_time, real_store
+
+WIN = ["--start", "2005-01-01", "--end", "2024-12-31", "--offline"]
+
+
+def wall(cmd: list[str], repeat: int = 3) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, check=True, capture_output=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    real_store()
+    tmp = Path(tempfile.mkdtemp())
+    cmp = wall(["r2k", "compare", "buy-and-hold", "dca", "rate-cut-rotation", *WIN, "--out", str(tmp / "cmp")])
+    run = wall(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "run")])
+    bare = wall(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "bare"), "--no-tearsheet"])
+
+    from r2k.reports.tearsheet import render
+    from r2k.runner.engine import run as run_spec
+    from r2k.runner.spec import RunSpec
+
+    r = run_spec(RunSpec("rate-cut-rotation", {}, start="2005-01-01", end="2024-12-31"), offline=True)
+    render_only = median_time(lambda: render(r.returns, tmp / "ts.html", "x", r.benchmark, r.assumptions), repeat=3)
+    print(f"compare of 3 with tear sheets: {cmp:6.2f} s")
+    print(f"run with tear sheet:           {run:6.2f} s  (without: {bare:.2f} s)")
+    print(f"tear sheet render alone:       {render_only:6.2f} s")
+    print(f"ratio vs render alone {cmp / render_only:.2f}, vs a whole single run {cmp / run:.2f} (target <= 1.3)")
+
+
+if __name__ == "__main__":
+    main()
