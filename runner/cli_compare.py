@@ -139,19 +139,15 @@ def compare(members, config, strategy_path, engine, start, end, cash, contribute
         cfg = load_compare_config(config)
         given = explicit_params(click.get_current_context())
         o = cfg.options
-        start = o.get("start", start) if "start" not in given else start
-        end = o.get("end", end) if "end" not in given else end
-        cash = o.get("cash", cash) if "cash" not in given else cash
-        contribute = o.get("contribute", contribute) if "contribute" not in given else contribute
-        every = o.get("every", every) if "every" not in given else every
-        benchmark = o.get("benchmark", benchmark) if "benchmark" not in given else benchmark
-        fill = o.get("fill", fill) if "fill" not in given else fill
-        commission_bps = o.get("commission_bps", commission_bps) if "commission_bps" not in given else commission_bps
-        slippage_bps = o.get("slippage_bps", slippage_bps) if "slippage_bps" not in given else slippage_bps
-        whole_shares = o.get("whole_shares", whole_shares) if "whole_shares" not in given else whole_shares
-        stats = o.get("stats", stats) if "stats" not in given else stats
-        offline = o.get("offline", offline) if "offline" not in given else offline
-        engine = o.get("engine", engine) if "engine" not in given else engine
+        flags = dict(start=start, end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark,
+                     fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
+                     stats=stats, offline=offline, engine=engine)
+        merged = {k: (o[k] if k in o and k not in given else v) for k, v in flags.items()}
+        start, end, cash, contribute, every, benchmark = (merged[k] for k in ("start", "end", "cash", "contribute",
+                                                                              "every", "benchmark"))
+        fill, commission_bps, slippage_bps, whole_shares = (merged[k] for k in ("fill", "commission_bps",
+                                                                                 "slippage_bps", "whole_shares"))
+        stats, offline, engine = merged["stats"], merged["offline"], merged["engine"]
         out = Path(o["out"]) if "out" in o and "out" not in given else out
         no_tearsheet = (not o["tearsheet"]) if "tearsheet" in o and "no_tearsheet" not in given else no_tearsheet
         strategy_path = tuple(strategy_path) + tuple(o.get("strategy_path", []))
