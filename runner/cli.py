@@ -21,8 +21,49 @@ def _echo_err(msg: str) -> None:
     click.echo(f"error: {msg}", err=True)
 
 
+#: command -> (module, attribute, one-line help). Modules load only when their command runs, so
+#: `r2k --help` and `r2k strategies list` stay instant; tests/test_cli.py checks the help lines.
+COMMANDS: dict[str, tuple[str, str, str]] = {
+    "run": ("r2k.runner.cli_run", "run", "Backtest STRATEGY (a name, package.module:Class or file.py:Class) and "
+            "write a run folder."),
+    "compare": ("r2k.runner.cli_compare", "compare", "Compare strategies (or run folders) over one common window: "
+                "index.html, summary.csv/json."),
+    "sweep": ("r2k.runner.cli_sweep", "sweep", "Run STRATEGY for every combination of the -g grid and rank the results."),
+    "walkforward": ("r2k.runner.cli_sweep", "walkforward", "Walk-forward test of STRATEGY: pick the best -g "
+                    "combination on each training window, run it on the next."),
+    "strategies": ("r2k.runner.cli_strategies", "strategies", "List, inspect and create strategies (built-in and "
+                   "your own)."),
+    "data": ("r2k.runner.cli_data", "data", "Get price history and economic series into the local store."),
+    "table": ("r2k.runner.cli_tables", "table", "Investor tables: month-by-month and calendar-year total returns."),
+    "tracking": ("r2k.runner.cli_tables", "tracking_cmd", "Tracking difference and tracking error of ETF against "
+                 "INDEX (e.g."),
+    "regimes": ("r2k.runner.cli_tables", "regimes_cmd", "Return, volatility and max drawdown while the Fed eases, "
+                "tightens or holds, and in NBER recessions."),
+}
+
+
 class R2KGroup(click.Group):
-    """A group whose errors are one line on stderr with exit 2 (usage) or 1 (runtime)."""
+    """A group whose errors are one line on stderr with exit 2 (usage) or 1 (runtime).
+
+    Its commands load lazily from ``COMMANDS``.
+    """
+
+    def list_commands(self, ctx):
+        return sorted(set(super().list_commands(ctx)) | set(COMMANDS))
+
+    def get_command(self, ctx, name):
+        if name in COMMANDS and name not in self.commands:
+            import importlib
+
+            module, attr, _ = COMMANDS[name]
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
+
+    def format_commands(self, ctx, formatter):
+        rows = [(name, COMMANDS[name][2] if name in COMMANDS else self.get_command(ctx, name).get_short_help_str())
+                for name in self.list_commands(ctx)]
+        with formatter.section("Commands"):
+            formatter.write_dl(rows)
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         global _DEBUG
@@ -74,25 +115,6 @@ def cli(debug: bool, timeout: float | None) -> None:
     """
     if timeout is not None:  # every provider reads it (r2k.data.net.default_timeout)
         os.environ["R2K_TIMEOUT"] = repr(timeout)
-
-
-from r2k.runner import cli_data, cli_run, cli_strategies, cli_sweep  # noqa: E402  (commands register on import)
-
-cli.add_command(cli_data.data)
-cli.add_command(cli_run.run)
-cli.add_command(cli_strategies.strategies)
-cli.add_command(cli_sweep.sweep)
-cli.add_command(cli_sweep.walkforward)
-
-from r2k.runner import cli_tables  # noqa: E402
-
-cli.add_command(cli_tables.table)
-cli.add_command(cli_tables.tracking_cmd)
-cli.add_command(cli_tables.regimes_cmd)
-
-from r2k.runner import cli_compare  # noqa: E402
-
-cli.add_command(cli_compare.compare)
 
 
 def main() -> None:

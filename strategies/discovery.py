@@ -335,8 +335,6 @@ def _declared_entry_points() -> list[tuple[str, str, str]]:
 
 def entry_point_strategies() -> tuple[list[Found], list[Broken]]:
     """Strategies that installed packages declare under the ``r2k.strategies`` entry-point group."""
-    from importlib.metadata import EntryPoint
-
     found: list[Found] = []
     broken: list[Broken] = []
     seen: set[tuple[str, str]] = set()
@@ -344,6 +342,8 @@ def entry_point_strategies() -> tuple[list[Found], list[Broken]]:
         if (name, value) in seen:  # the same distribution found twice on sys.path
             continue
         seen.add((name, value))
+        from importlib.metadata import EntryPoint  # 12 ms: only when some package declares one
+
         ep = EntryPoint(name=name, value=value, group=ENTRY_POINT_GROUP)
         source = f"entry point {ep.name} = {ep.value} ({dist})"
         try:

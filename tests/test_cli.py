@@ -103,3 +103,17 @@ def test_data_list_on_empty_store(tmp_path, monkeypatch):
 
 def test_import_of_missing_folder_is_one_line(tmp_path):
     one_line_error(invoke("data", "import", str(tmp_path / "nope")), 1)
+
+
+def test_lazy_command_table_matches_the_commands():
+    """The one-line help shown by `r2k --help` (kept in COMMANDS so no module loads) is each command's own."""
+    import importlib
+
+    from r2k.runner.cli import COMMANDS
+
+    for name, (module, attr, short) in COMMANDS.items():
+        cmd = getattr(importlib.import_module(module), attr)
+        assert cmd.name == name or attr.endswith("_cmd"), name
+        assert cmd.get_short_help_str(limit=300) == short, name
+    res = invoke("--help")
+    assert res.exit_code == 0 and all(name in res.stdout for name in COMMANDS)

@@ -111,13 +111,13 @@ def put_prices(store, name: str, frame: pd.DataFrame) -> None:
     store.write("prices", name, frame, meta_for(name))
 
 
-def invoke(*args):
+def invoke(*args, env: dict | None = None):
     """Run the r2k CLI in-process."""
     from click.testing import CliRunner
 
     from r2k.runner.cli import cli
 
-    return CliRunner().invoke(cli, [str(a) for a in args])
+    return CliRunner().invoke(cli, [str(a) for a in args], env=env)
 
 
 def one_line_error(res, code: int) -> str:
