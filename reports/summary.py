@@ -33,22 +33,39 @@ def _fmt(value, kind: str) -> str:
     return f"{value:.2f}"
 
 
+def benchmark_equity(result) -> pd.Series:
+    """The benchmark bought with the run's own cash flows, each at the close it arrives.
+
+    ``V_t = V_{t-1} (1 + b_t) + F_t``: the same money at the same dates, so balances, gain and
+    XIRR compare like for like (the time-weighted return is the benchmark's either way).
+    """
+    b = result.benchmark
+    flows = result.cashflows.set_index(pd.to_datetime(result.cashflows["date"]))["amount"]
+    flows = flows.groupby(level=0).sum().reindex(result.equity.index, fill_value=0.0)
+    growth = pd.concat([pd.Series([0.0], index=result.equity.index[:1]), b]).reindex(result.equity.index).fillna(0.0)
+    value, out = 0.0, []
+    for g, f in zip(growth.to_numpy(), flows.to_numpy(), strict=True):
+        value = value * (1.0 + g) + f
+        out.append(value)
+    return pd.Series(out, index=result.equity.index, name=b.name)
+
+
 def benchmark_metrics(result, basis: str = "daily") -> dict:
-    """Metrics of buying the benchmark with the same initial cash at the first close and holding it."""
+    """Metrics of the benchmark bought with the same deposits as the strategy (see benchmark_equity)."""
     from r2k.reports.metrics import summarize
 
-    b = result.benchmark
     cash0 = float(result.cashflows["amount"].iloc[0])
-    final = cash0 * float((1 + b).prod())
-    flows = pd.DataFrame({"date": [f"{result.start:%Y-%m-%d}"], "amount": [cash0]})
-    return summarize(b, start=result.start, initial_cash=cash0, final_value=final, cashflows=flows, basis=basis)
+    final = float(benchmark_equity(result).iloc[-1])
+    return summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
+                     cashflows=result.cashflows, basis=basis)
 
 
 def format_summary(result, bench: dict | None) -> str:
     """A plain-text table; percent only here, at display time."""
     m = result.metrics
     name = result.spec.strategy
-    cols = [name] + ([f"{result.spec.benchmark} (buy & hold)"] if bench else [])
+    label = "same deposits" if len(result.cashflows) > 1 else "buy & hold"
+    cols = [name] + ([f"{result.spec.benchmark} ({label})"] if bench else [])
     lines = [f"{name} {m['start']}..{m['end']}  ({result.assumptions['fill']})"]
     width = max(len(label) for _, label, _ in ROWS)
     lines.append(" " * width + "  " + "  ".join(f"{c:>18}" for c in cols))
@@ -56,8 +73,8 @@ def format_summary(result, bench: dict | None) -> str:
         if key == "xirr" and "xirr" not in m:
             continue
         vals = [_fmt(m.get(key), kind)] + ([_fmt(bench.get(key), kind)] if bench else [])
-        if key in ("contributed", "trades") and bench:
-            vals[1] = "-" if key == "trades" else vals[1]
+        if key == "trades" and bench:
+            vals[1] = "-"
         lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>18}" for v in vals))
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown dates':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")

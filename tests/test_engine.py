@@ -144,3 +144,17 @@ def test_benchmark_returns_share_the_strategy_dates(store):
     spy = store.read("prices", "SPY").data["adj_close"]
     assert r.benchmark.index.equals(r.returns.index)
     assert (1 + r.benchmark).prod() == pytest.approx(spy.iloc[-1] / spy.iloc[0], rel=1e-12)
+
+
+def test_benchmark_column_gets_the_same_deposits(store):
+    from r2k.reports.summary import benchmark_equity, benchmark_metrics
+
+    r = _run(store, strategy="dca", contribute=250.0, benchmark="SPY")
+    spy = store.read("prices", "SPY").data["adj_close"]
+    ledger = r.cashflows.assign(date=pd.to_datetime(r.cashflows["date"]))
+    shares = (ledger["amount"].to_numpy() / spy.reindex(ledger["date"]).to_numpy()).sum()  # bought at each close
+    assert benchmark_equity(r).iloc[-1] == pytest.approx(shares * spy.iloc[-1], rel=1e-12)
+    m = benchmark_metrics(r)
+    assert m["contributed"] == pytest.approx(ledger["amount"].iloc[1:].sum())
+    assert m["total_return"] == pytest.approx(spy.iloc[-1] / spy.iloc[0] - 1, rel=1e-12)  # time-weighted: flows don't count
+    assert m["xirr"] is not None
