@@ -1,6 +1,7 @@
 """The local store: round trip, atomic writes, corrupt files are detected and never used."""
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pytest
@@ -83,3 +84,12 @@ def test_checksum_mismatch_is_detected(tmp_path):
 def test_default_root_honours_r2k_home(tmp_path, monkeypatch):
     monkeypatch.setenv("R2K_HOME", str(tmp_path / "h"))
     assert Store().root == tmp_path / "h"
+
+
+def test_default_root_is_the_platform_cache_dir(monkeypatch):
+    from platformdirs import user_cache_dir
+
+    from r2k.data.home import default_root
+
+    monkeypatch.delenv("R2K_HOME", raising=False)
+    assert default_root() == Path(user_cache_dir("r2k", appauthor=False))
