@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import pandas as pd
-
 ROWS = [
     ("initial_cash", "Initial balance", "money"),
     ("contributed", "Contributed", "money"),
@@ -33,29 +31,13 @@ def _fmt(value, kind: str) -> str:
     return f"{value:.2f}"
 
 
-def benchmark_equity(result) -> pd.Series:
-    """The benchmark bought with the run's own cash flows, each at the close it arrives.
-
-    ``V_t = V_{t-1} (1 + b_t) + F_t``: the same money at the same dates, so balances, gain and
-    XIRR compare like for like (the time-weighted return is the benchmark's either way).
-    """
-    b = result.benchmark
-    flows = result.cashflows.set_index(pd.to_datetime(result.cashflows["date"]))["amount"]
-    flows = flows.groupby(level=0).sum().reindex(result.equity.index, fill_value=0.0)
-    growth = pd.concat([pd.Series([0.0], index=result.equity.index[:1]), b]).reindex(result.equity.index).fillna(0.0)
-    value, out = 0.0, []
-    for g, f in zip(growth.to_numpy(), flows.to_numpy(), strict=True):
-        value = value * (1.0 + g) + f
-        out.append(value)
-    return pd.Series(out, index=result.equity.index, name=b.name)
-
-
 def benchmark_metrics(result, basis: str = "daily") -> dict:
-    """Metrics of the benchmark bought with the same deposits as the strategy (see benchmark_equity)."""
+    """Metrics of the benchmark bought with the strategy's own deposits, fills and costs
+    (``Result.benchmark_value``, made by the engine)."""
     from r2k.reports.metrics import summarize
 
     cash0 = float(result.cashflows["amount"].iloc[0])
-    final = float(benchmark_equity(result).iloc[-1])
+    final = float(result.benchmark_value.iloc[-1])
     return summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
                      cashflows=result.cashflows, basis=basis)
 

@@ -328,7 +328,7 @@ def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_pr
     members: list[report.Member] = []
     for e in entries:
         r = results[e.label]
-        if bench_prices is not None and r.benchmark is None:
+        if bench_prices is not None:  # one benchmark series for every member: close-to-close over the window
             r.benchmark = benchmark_returns(bench_prices, r.equity.index)
         r.metrics = compute_metrics(r, basis)
         name = slug(e.label)

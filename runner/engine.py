@@ -255,10 +255,11 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
 def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
     calendar = inputs.calendar
     rets = pd.Series(flow_neutral_returns(ex.value, flows), index=calendar[1:], name="return")
-    bench_rets = None
+    bench_rets = bench_value = None
     if spec.benchmark:
-        b = inputs.stored[spec.benchmark].data["adj_close"].reindex(calendar).ffill()
-        bench_rets = b.pct_change().iloc[1:].rename(spec.benchmark)
+        bench_value = benchmark_account(spec, inputs, flows)
+        bench_rets = pd.Series(flow_neutral_returns(bench_value.to_numpy(), flows), index=calendar[1:],
+                               name=spec.benchmark)
     inputs_info = {}
     for name, st in list(inputs.stored.items()) + list(inputs.stored_series.items()):
         m = st.meta
@@ -281,9 +282,29 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
         trades=pd.DataFrame(ex.trades, columns=TRADE_COLUMNS),
         cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
-        decisions=decision_rows, benchmark=bench_rets, inputs=inputs_info, assumptions=assumptions, notes=notes,
+        decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, inputs=inputs_info,
+        assumptions=assumptions, notes=notes,
         source=_source(cls),
     )
+
+
+def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> pd.Series:
+    """The benchmark bought with the run's own money, fills and costs: like for like.
+
+    The same ledger, the same fill timing (next open by default) and the same commission and
+    slippage, traded by the vectorized executor as a buy-and-hold of the benchmark.
+    """
+    from r2k.runner.vector_executor import run_vector
+
+    frame, _ = on_calendar(adjusted_ohlc(inputs.stored[spec.benchmark].data), inputs.calendar, spec.benchmark)
+    n = len(inputs.calendar)
+    decide = np.zeros(n, dtype=bool)
+    decide[0] = True
+    plan = Plan(calendar=inputs.calendar, assets=[spec.benchmark], opens=frame[["open"]].to_numpy(),
+                closes=frame[["close"]].to_numpy(), decide=decide, weights=np.ones((n, 1)), flows=flows,
+                fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
+                whole_shares=spec.whole_shares)
+    return pd.Series(run_vector(plan).value, index=inputs.calendar, name=spec.benchmark)
 
 
 def _source(cls) -> dict | None:

@@ -141,20 +141,31 @@ def test_bad_inputs_are_usage_errors(store):
 
 def test_benchmark_returns_share_the_strategy_dates(store):
     r = _run(store, benchmark="SPY")
-    spy = store.read("prices", "SPY").data["adj_close"]
+    spy = store.read("prices", "SPY").data
     assert r.benchmark.index.equals(r.returns.index)
-    assert (1 + r.benchmark).prod() == pytest.approx(spy.iloc[-1] / spy.iloc[0], rel=1e-12)
+    # bought like the strategy: decided at the first close, filled at the second day's open
+    assert (1 + r.benchmark).prod() == pytest.approx(spy["close"].iloc[-1] / spy["open"].iloc[1], rel=1e-12)
 
+def test_benchmark_gets_the_same_deposits_fills_and_costs(store):
+    from r2k.reports.summary import benchmark_metrics
 
-def test_benchmark_column_gets_the_same_deposits(store):
-    from r2k.reports.summary import benchmark_equity, benchmark_metrics
-
-    r = _run(store, strategy="dca", contribute=250.0, benchmark="SPY")
-    spy = store.read("prices", "SPY").data["adj_close"]
+    r = _run(store, strategy="dca", contribute=250.0, benchmark="SPY", commission_bps=10)
+    spy = store.read("prices", "SPY").data
     ledger = r.cashflows.assign(date=pd.to_datetime(r.cashflows["date"]))
-    shares = (ledger["amount"].to_numpy() / spy.reindex(ledger["date"]).to_numpy()).sum()  # bought at each close
-    assert benchmark_equity(r).iloc[-1] == pytest.approx(shares * spy.iloc[-1], rel=1e-12)
+    pos = spy.index.get_indexer(ledger["date"])
+    # each deposit arrives at a close and buys at the next open, paying 10 bp
+    buys = pos + 1 < len(spy)
+    shares = (ledger["amount"].to_numpy()[buys] / (spy["open"].to_numpy()[pos[buys] + 1] * 1.001)).sum()
+    cash_left = ledger["amount"].to_numpy()[~buys].sum()
+    assert r.benchmark_value.iloc[-1] == pytest.approx(shares * spy["close"].iloc[-1] + cash_left, rel=1e-9)
     m = benchmark_metrics(r)
     assert m["contributed"] == pytest.approx(ledger["amount"].iloc[1:].sum())
-    assert m["total_return"] == pytest.approx(spy.iloc[-1] / spy.iloc[0] - 1, rel=1e-12)  # time-weighted: flows don't count
+    assert m["final_value"] == pytest.approx(r.benchmark_value.iloc[-1])
     assert m["xirr"] is not None
+
+
+@pytest.mark.parametrize("fill", ["next-open", "close"])
+def test_same_asset_as_benchmark_gives_the_same_account(store, fill):
+    r = _run(store, benchmark="IWM", fill=fill, contribute=100.0)
+    assert r.benchmark_value.iloc[-1] == pytest.approx(r.equity["value"].iloc[-1], rel=1e-12)
+    np.testing.assert_allclose(r.benchmark.to_numpy(), r.returns.to_numpy(), atol=1e-12)
