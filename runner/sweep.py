@@ -92,17 +92,40 @@ def run_tasks(tasks: list[Task], on_result: Callable[[dict], None], *, workers: 
         for t in tasks:
             on_result(evaluate(t))
     else:
-        from concurrent.futures import ProcessPoolExecutor, as_completed
+        _run_pool(tasks, on_result, workers)
 
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)))
-        try:
-            futures = [pool.submit(evaluate, t) for t in tasks]
-            for fut in as_completed(futures):
-                on_result(fut.result())
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
-        pool.shutdown()
+
+def _ignore_sigint() -> None:
+    """Workers leave Ctrl-C to the parent, which stops them (a worker dying mid-task hangs the pool)."""
+    import signal
+
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _run_pool(tasks: list[Task], on_result, workers: int) -> None:
+    """A local process pool that Ctrl-C or SIGTERM stops at once, leaving no worker behind."""
+    import signal
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
+    def on_term(signum, frame):
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, on_term)
+    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
+    try:
+        futures = [pool.submit(evaluate, t) for t in tasks]
+        for fut in as_completed(futures):
+            on_result(fut.result())
+    except BaseException:
+        for fut in futures if "futures" in locals() else []:
+            fut.cancel()
+        for proc in list(getattr(pool, "_processes", {}).values()):  # no public API stops running tasks
+            proc.terminate()
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+    pool.shutdown()
 
 
 def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None) -> None:

@@ -277,3 +277,31 @@ def test_progress_shows_done_total_rate_eta_only_on_a_terminal():
     last = tty.text.strip().split("\r")[-1]
     assert last.startswith("6/10") and "/s" in last and "ETA" in last
     assert pipe.text == ""
+
+
+def test_ctrl_c_stops_the_pool_at_once_and_keeps_finished_rows(synth_home, tmp_path):
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "int"
+    cmd = [sys.executable, "-m", "r2k.runner", "sweep", "trend-filter", "-g", "window=10:400:2", "-p", "risk_off=SPY",
+           "--engine", "backtrader", "--offline", "--benchmark", "none", "--workers", "2", "--out", str(out)]
+    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True,
+                         env={**os.environ, "R2K_HOME": str(synth_home.root)})
+    deadline = time.time() + 60
+    while time.time() < deadline and len(sweep_mod.read_rows(out / "results.csv")) < 3:
+        time.sleep(0.1)
+    os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+    t0 = time.time()
+    p.wait(timeout=30)
+    assert p.returncode == 130 and time.time() - t0 < 10
+    err = p.stderr.read().decode()
+    assert "rerun the same command" in err and "Traceback" not in err
+    saved = len(sweep_mod.read_rows(out / "results.csv"))
+    assert 3 <= saved < 196
+    time.sleep(0.5)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(p.pid, 0)  # no worker of that session is left
