@@ -168,7 +168,8 @@ def _classify(messages: list[str], span: str) -> Failure:
         return Failure(f"Yahoo server error (HTTP {server[-1]})", transient=True)
     if _NETWORK_WORDS.search(text):
         label = _network_label(messages)
-        return Failure(f"Yahoo returned no data ({label})", transient=True, timed_out="timed out" in label)
+        # a host that does not resolve is a network that is down, not a passing fault: don't retry it
+        return Failure(f"Yahoo unreachable ({label})", transient="resolve host" not in label, timed_out="timed out" in label)
     if 404 in codes or _UNKNOWN_WORDS.search(text):
         return Failure(UNKNOWN_SYMBOL, transient=False)
     for m in reversed(messages):

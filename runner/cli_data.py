@@ -25,11 +25,15 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
 
     A second fetch only asks for the missing tail.
     """
+    import os
+
     from r2k.data import loader
     from r2k.data.errors import DataUnavailable, R2KError
     from r2k.data.symbols import canonical_series, canonical_symbol, is_series
     from r2k.runner.spec import parse_date
 
+    if os.environ.get("R2K_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
+        raise R2KError("R2K_OFFLINE is set: `r2k data fetch` needs the network (unset it, or `r2k data import DIR`)")
     start = parse_date(start, "start")
     providers = None
     if timeout is not None:
@@ -39,12 +43,16 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
         providers = {"prices": YahooProvider(timeout=timeout), "series": FredProvider(timeout=timeout)}
     targets = [(canonical_series(n), True) if is_series(n) else (canonical_symbol(n), False) for n in names]
     failed: list[tuple[str, str]] = []
-    for name, series in targets:
+    for i, (name, series) in enumerate(targets):
         try:
             _, what = loader.fetch(name, series=series, store=store, start=start, providers=providers, full=full)
             click.echo(what)
         except DataUnavailable as exc:
             failed.append((name, str(exc)))
+            if _network_down(str(exc)) and i + 1 < len(targets):  # the rest would fail the same way, slowly
+                skipped = [n for n, _ in targets[i + 1:]]
+                failed += [(n, f"{n}: skipped, the network looks down") for n in skipped]
+                break
     if len(targets) == 1 and failed:
         raise R2KError(failed[0][1])
     for _, msg in failed:
@@ -52,6 +60,10 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
     if failed:
         got = len(targets) - len(failed)
         raise R2KError(f"could not fetch {', '.join(n for n, _ in failed)} ({got} of {len(targets)} fetched)")
+
+
+def _network_down(message: str) -> bool:
+    return any(w in message for w in ("resolve host", "unreachable", "no answer within", "connection refused"))
 
 
 @data.command("import")

@@ -117,3 +117,8 @@ def test_lazy_command_table_matches_the_commands():
         assert cmd.get_short_help_str(limit=300) == short, name
     res = invoke("--help")
     assert res.exit_code == 0 and all(name in res.stdout for name in COMMANDS)
+
+
+def test_offline_env_forbids_fetch(monkeypatch):
+    monkeypatch.setenv("R2K_OFFLINE", "1")
+    assert "needs the network" in one_line_error(invoke("data", "fetch", "IWM"), 1)

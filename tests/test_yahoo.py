@@ -131,7 +131,7 @@ def test_connection_error_is_retried_then_reported(iwm: pd.DataFrame, download_c
     with pytest.raises(DataUnavailable) as info:
         YahooProvider(timeout=10, session=session, tries=3).fetch("IWM", "2020-01-02", "2020-02-14")
     msg = str(info.value)
-    assert msg == "IWM: Yahoo returned no data (ConnectionError: connection refused) after 3 tries"
+    assert msg == "IWM: Yahoo unreachable (ConnectionError: connection refused) after 3 tries"
     assert len(download_calls) == 3 and sleeps == [1.0, 2.0]
     assert adapter.log  # the fake transport really was asked
     assert capfd.readouterr().err == ""
