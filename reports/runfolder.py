@@ -63,11 +63,21 @@ def compute_metrics(result, basis: str = "daily") -> dict:
     from r2k.reports.metrics import summarize
 
     cash0 = float(result.cashflows["amount"].iloc[0])
-    return summarize(
+    m = summarize(
         result.returns, start=result.start, initial_cash=cash0,
         final_value=float(result.equity["value"].iloc[-1]), cashflows=result.cashflows,
         trades=result.trades, equity=result.equity, basis=basis,
     )
+    return started_from_zero(m, result)
+
+
+def started_from_zero(m: dict, result) -> dict:
+    """With ``--cash 0`` the first contribution opens the account: report 0 initial cash and count
+    that first deposit as contributed, as the user asked (gain and returns are unchanged)."""
+    if getattr(result.spec, "cash", None) == 0 and m.get("initial_cash"):
+        m["contributed"] = (m.get("contributed") or 0.0) + m["initial_cash"]
+        m["initial_cash"] = 0.0
+    return m
 
 
 def manifest(result) -> dict:

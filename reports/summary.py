@@ -38,8 +38,11 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
 
     cash0 = float(result.cashflows["amount"].iloc[0])
     final = float(result.benchmark_value.iloc[-1])
-    return summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
-                     cashflows=result.cashflows, basis=basis)
+    from r2k.reports.runfolder import started_from_zero
+
+    m = summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
+                  cashflows=result.cashflows, basis=basis)
+    return started_from_zero(m, result)
 
 
 def format_summary(result, bench: dict | None) -> str:
@@ -59,7 +62,7 @@ def format_summary(result, bench: dict | None) -> str:
             vals[1] = "-"
         lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>18}" for v in vals))
     if m.get("max_drawdown_start"):
-        lines.append(f"{'Max drawdown dates':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
+        lines.append(f"{'Max drawdown (peak -> trough)':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
     lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; prices total-return adjusted.")
     a = result.assumptions
     lines.append(f"Signals: {a['signal_lag']}.")

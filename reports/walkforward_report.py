@@ -15,7 +15,9 @@ def _summary(returns: pd.Series, start: pd.Timestamp, cash: float, basis: str) -
 
     final = cash * float((1 + returns).prod())
     flows = pd.DataFrame({"date": [f"{start:%Y-%m-%d}"], "amount": [cash]})
-    return summarize(returns, start=start, initial_cash=cash, final_value=final, cashflows=flows, basis=basis)
+    out = summarize(returns, start=start, initial_cash=cash, final_value=final, cashflows=flows, basis=basis)
+    out["trades"] = out["turnover"] = None  # a stitched return series carries no trade record
+    return out
 
 
 def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsheet: bool) -> Path:
@@ -42,13 +44,18 @@ def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsh
 
 
 def format_windows(wf, metric: str) -> str:
-    lines = [f"{'train':<23} {'test to':<10}  {'chosen':<40} {'train ' + metric:>14} {'test return':>12}"]
+    from r2k.reports.sweep_report import _fmt
+
+    rows = []
     for c in wf.chosen:
         params = ", ".join(f"{k}={v}" for k, v in c["params"].items())
-        tm = c["train_metric"]
-        tm_txt = f"{float(tm):.4f}" if tm not in (None, "") else "-"
-        lines.append(f"{c['train_start']}..{c['train_end']} {c['test_end']}  {params:<40} {tm_txt:>14} "
-                     f"{100 * c['test_return']:11.2f}%")
+        rows.append((f"{c['train_start']}..{c['train_end']}", f"{c['train_end']}..{c['test_end']}", params,
+                     _fmt(metric, c["train_metric"]), f"{100 * c['test_return']:.2f}%"))
+    head = ("train", "test (from the close of)", "chosen", f"train {metric}", "test return")
+    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
+    lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))]
+    for r in rows:
+        lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     oos = float((1 + wf.oos_returns).prod() - 1)
     ins = float((1 + wf.insample_returns).prod() - 1)
     lines.append(f"\nout-of-sample total return {100 * oos:.2f}%  vs in-sample best "

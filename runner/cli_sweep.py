@@ -78,8 +78,13 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
 
     from r2k.reports.sweep_report import heatmap, top_table
     from r2k.runner.grid import combinations, parse_grid
+    from r2k.runner.sweep import METRICS
     from r2k.runner.sweep import sweep as run_sweep
 
+    if metric not in METRICS:
+        from r2k.data.errors import UsageError
+
+        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
     os.environ["R2K_HOME"] = str(store.root)
     cls, base = _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill,
                            commission_bps, slippage_bps, whole_shares, params, engine)

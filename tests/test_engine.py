@@ -169,3 +169,13 @@ def test_same_asset_as_benchmark_gives_the_same_account(store, fill):
     r = _run(store, benchmark="IWM", fill=fill, contribute=100.0)
     assert r.benchmark_value.iloc[-1] == pytest.approx(r.equity["value"].iloc[-1], rel=1e-12)
     np.testing.assert_allclose(r.benchmark.to_numpy(), r.returns.to_numpy(), atol=1e-12)
+
+
+def test_cash_zero_reports_every_deposit_as_contributed(store):
+    from r2k.reports.runfolder import compute_metrics
+
+    r = _run(store, strategy="dca", params={"symbol": "FLAT"}, contribute=1000.0, cash=0.0)
+    m = compute_metrics(r)
+    assert m["initial_cash"] == 0.0
+    assert m["contributed"] == pytest.approx(r.cashflows["amount"].sum())
+    assert m["gain"] == pytest.approx(0.0, abs=1e-6)  # flat prices: nothing gained
