@@ -40,15 +40,19 @@ def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: st
                           "v": [float(r[metric]) if r.get(metric) not in (None, "") else float("nan") for r in rows]})
     table = frame.pivot_table(index="y", columns="x", values="v", aggfunc="first")
     table = table.reindex(index=sorted(table.index, key=_sort_key), columns=sorted(table.columns, key=_sort_key))
+    if len(table.columns) > len(table.index):  # the longer parameter goes down the page, not across it
+        table, x, y = table.T, y, x
     scale = 100.0 if metric in PCT else 1.0
-    fig, ax = plt.subplots(figsize=(1.1 * len(table.columns) + 3, 0.6 * len(table.index) + 2.5))
+    fig, ax = plt.subplots(figsize=(min(1.1 * len(table.columns) + 3, 16), min(0.4 * len(table.index) + 2.5, 30)))
     im = ax.imshow(table.to_numpy() * scale, cmap="RdYlGn_r" if metric in ("volatility", "turnover") else "RdYlGn",
                    aspect="auto")
     ax.set_xticks(range(len(table.columns)), [str(c) for c in table.columns])
-    ax.set_yticks(range(len(table.index)), [str(i) for i in table.index])
+    step = max(1, len(table.index) // 40)
+    ax.set_yticks(range(0, len(table.index), step), [str(i) for i in table.index[::step]])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
-    for i in range(len(table.index)):
+    label_cells = table.size <= 400  # beyond that the numbers would overlap; the colour bar still reads
+    for i in range(len(table.index) if label_cells else 0):
         for j in range(len(table.columns)):
             v = table.iat[i, j]
             if v == v:

@@ -78,7 +78,7 @@ class __CLASS__(bt.Strategy):
     r2k_name = "__NAME__"
     r2k_symbols = ["IWM"]  # data feeds in order: self.datas[0] is the first
     # parameters and their defaults; -p key=value is converted to the default's type
-    params = (("period", 50), ("target", 0.95))
+    params = (("period", 50), ("target", 0.90))
 
     def __init__(self):
         self.sma = bt.indicators.SMA(self.data.close, period=self.p.period)
