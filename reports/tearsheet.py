@@ -45,6 +45,7 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
     text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web
     text = text.replace('<body onload="save()">', "<body>")  # the template calls a function it never defines
+    text = text.replace("\ufe6a", "%")  # quantstats writes CAGR with a small percent sign most fonts lack
     if assumptions:
         items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in assumptions.items())
         block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>'

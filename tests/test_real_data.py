@@ -54,6 +54,7 @@ def test_buy_and_hold_iwm_matches_adj_close(real_home, tmp_path):
     assert re.search(r"<title>r2k buy-and-hold 2005-01-03\.\.2024-12-31</title>", html)
     assert "<script" not in html and "qtpylib.io" not in html
     assert "How these numbers were made" in html and "next day&#x27;s open" in html
+    assert "\ufe6a" not in html
     assert "findfont" not in res.stderr
 
 
