@@ -41,6 +41,21 @@ def _defaults(cls) -> dict:
     return param_defaults(cls)
 
 
+def _setup(metric, store, strategy, strategy_path, grid, *spec_args):
+    """What sweep and walkforward share: check the metric, build the base spec, parse the grid."""
+    from r2k.runner.grid import parse_grid
+    from r2k.runner.sweep import METRICS
+
+    if metric not in METRICS:
+        from r2k.data.errors import UsageError
+
+        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    os.environ["R2K_HOME"] = str(store.root)  # worker processes read the same store
+    cls, base = _base_spec(strategy, strategy_path, *spec_args)
+    label = _label(cls)
+    return cls, base, label, parse_grid(grid, _defaults(cls), label)
+
+
 def _label(cls) -> str:
     from r2k.strategies.discovery import strategy_name
 
@@ -77,19 +92,11 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
     import json
 
     from r2k.reports.sweep_report import heatmap, top_table
-    from r2k.runner.grid import combinations, parse_grid
-    from r2k.runner.sweep import METRICS
+    from r2k.runner.grid import combinations
     from r2k.runner.sweep import sweep as run_sweep
 
-    if metric not in METRICS:
-        from r2k.data.errors import UsageError
-
-        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    os.environ["R2K_HOME"] = str(store.root)
-    cls, base = _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill,
-                           commission_bps, slippage_bps, whole_shares, params, engine)
-    label = _label(cls)
-    g = parse_grid(grid, _defaults(cls), label)
+    cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
@@ -138,19 +145,11 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     import json
 
     from r2k.runner.engine import prepare, run
-    from r2k.runner.grid import parse_grid
-    from r2k.runner.sweep import METRICS, rank_grid
+    from r2k.runner.sweep import rank_grid
     from r2k.runner.walkforward import walk_forward
 
-    if metric not in METRICS:
-        from r2k.data.errors import UsageError
-
-        raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    os.environ["R2K_HOME"] = str(store.root)
-    cls, base = _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill,
-                           commission_bps, slippage_bps, whole_shares, params, engine)
-    label = _label(cls)
-    g = parse_grid(grid, _defaults(cls), label)
+    cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
     wf = walk_forward(
