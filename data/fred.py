@@ -15,7 +15,6 @@ import re
 import pandas as pd
 
 from r2k.data import net
-from r2k.data.errors import UsageError
 from r2k.data.net import Failure
 from r2k.data.validate import Checked, validate_series
 
@@ -34,17 +33,6 @@ def base_url() -> str:
     return os.environ.get("R2K_FRED_URL", "").strip() or DEFAULT_URL
 
 
-def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        raise UsageError(f"invalid {what} date {value!r}: use YYYY-MM-DD") from None
 
 
 def parse_csv(text: str, series_id: str) -> pd.Series:
@@ -79,15 +67,10 @@ def parse_csv(text: str, series_id: str) -> pd.Series:
     return pd.Series(values, index=pd.Index(dates, name="date"), name=series_id, dtype="float64")
 
 
-class FredProvider:
+class FredProvider(net.Provider):
     """Fetches one FRED series as daily (or monthly, as FRED publishes it) observations."""
 
     name = "fred"
-
-    def __init__(self, timeout: float | None = None, session: object | None = None, tries: int = 3):
-        self.timeout = net.default_timeout() if timeout is None else float(timeout)
-        self.session = session  # a requests.Session (tests inject fakes); None: one per fetch
-        self.tries = tries
 
     def fetch(self, series_id: str, start: dt.date | str | None, end: dt.date | str | None) -> Checked:
         """Observations from ``start`` to ``end`` inclusive (None: FRED's first / latest).
@@ -96,9 +79,7 @@ class FredProvider:
         """
         import requests  # deferred like yfinance: only fetching needs it
 
-        d0, d1 = _as_date(start, "start"), _as_date(end, "end")
-        if d0 and d1 and d0 > d1:
-            raise UsageError(f"{series_id}: start {d0} is after end {d1}")
+        d0, d1 = self.window(series_id, start, end)
         params = {"id": series_id}
         if d0:
             params["cosd"] = d0.isoformat()

@@ -237,3 +237,37 @@ def retry(
             cause = describe(last)
         msg = f"{what}: {cause}" + (f" after {attempt} tries" if attempt > 1 else "")
     raise DataUnavailable(msg) from (last if not isinstance(last, DataUnavailable) else None)
+
+
+class Provider:
+    """What the Yahoo and FRED providers share: a hard timeout, an injectable session, bounded tries."""
+
+    name = ""
+
+    def __init__(self, timeout: float | None = None, session: object | None = None, tries: int = 3):
+        self.timeout = default_timeout() if timeout is None else float(timeout)
+        self.session = session  # tests inject fakes; None: the library's own
+        self.tries = tries
+
+    @staticmethod
+    def window(name: str, start, end):
+        """``start``/``end`` (date, ISO text or None) as dates; a start after the end is a usage error."""
+        d0, d1 = _as_date(start, "start"), _as_date(end, "end")
+        if d0 and d1 and d0 > d1:
+            raise UsageError(f"{name}: start {d0} is after end {d1}")
+        return d0, d1
+
+
+def _as_date(value, what: str):
+    import datetime as dt
+
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value).strip()[:10])
+    except (ValueError, TypeError):
+        raise UsageError(f"invalid {what} date {value!r}: use YYYY-MM-DD") from None

@@ -20,7 +20,6 @@ from types import ModuleType
 import pandas as pd
 
 from r2k.data import net
-from r2k.data.errors import UsageError
 from r2k.data.net import Failure
 from r2k.data.validate import Checked, validate_prices
 
@@ -195,17 +194,6 @@ def _forget_responses() -> None:
         pass
 
 
-def _as_date(value: dt.date | str | None, what: str) -> dt.date | None:
-    if value is None:
-        return None
-    if isinstance(value, dt.datetime):
-        return value.date()
-    if isinstance(value, dt.date):
-        return value
-    try:
-        return pd.Timestamp(value).date()
-    except (ValueError, TypeError):
-        raise UsageError(f"invalid {what} date {value!r}: use YYYY-MM-DD") from None
 
 
 def _canonical(raw: pd.DataFrame) -> pd.DataFrame:
@@ -223,24 +211,17 @@ def _canonical(raw: pd.DataFrame) -> pd.DataFrame:
     return df
 
 
-class YahooProvider:
+class YahooProvider(net.Provider):
     """Fetches daily bars for one symbol: raw close, adjusted close, volume and dividends."""
 
     name = "yahoo"
-
-    def __init__(self, timeout: float | None = None, session: object | None = None, tries: int = 3):
-        self.timeout = net.default_timeout() if timeout is None else float(timeout)
-        self.session = session  # a requests or curl_cffi session; None lets yfinance make one
-        self.tries = tries
 
     def fetch(self, symbol: str, start: dt.date | str | None, end: dt.date | str | None) -> Checked:
         """Daily bars from ``start`` to ``end`` inclusive (None: from the first / to the latest day).
 
         Raises :class:`DataUnavailable` with one line naming ``symbol`` and the cause.
         """
-        d0, d1 = _as_date(start, "start"), _as_date(end, "end")
-        if d0 and d1 and d0 > d1:
-            raise UsageError(f"{symbol}: start {d0} is after end {d1}")
+        d0, d1 = self.window(symbol, start, end)
         span = f"{d0 or 'the first day'} to {d1 or 'today'}"
         kwargs: dict[str, object] = dict(
             auto_adjust=False, actions=True, multi_level_index=False, progress=False, threads=False,
