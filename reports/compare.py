@@ -50,6 +50,7 @@ class Member:
     description: str = ""
     params: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, str] = field(default_factory=dict)
+    rf: float | pd.Series = 0.0  # risk-free rate for Sharpe/Sortino, as in the member's run
 
     @property
     def start(self) -> pd.Timestamp:
@@ -67,13 +68,14 @@ class Member:
         return daily.cumsum()
 
 
-def benchmark_member(name: str, returns: pd.Series, start: pd.Timestamp, initial_cash: float) -> Member:
+def benchmark_member(name: str, returns: pd.Series, start: pd.Timestamp, initial_cash: float,
+                     rf: float | pd.Series = 0.0) -> Member:
     """The benchmark as a member: its time-weighted returns compounding ``initial_cash``, no contributions."""
     r = returns.astype(float)
     wealth = pd.concat([pd.Series([1.0], index=pd.DatetimeIndex([pd.Timestamp(start)])), (1.0 + r).cumprod()])
     equity = pd.DataFrame({"value": initial_cash * wealth})
     flows = pd.DataFrame({"date": [f"{pd.Timestamp(start):%Y-%m-%d}"], "amount": [float(initial_cash)]})
-    return Member(name=name, returns=r, equity=equity, cashflows=flows, benchmark=r, is_benchmark=True)
+    return Member(name=name, returns=r, equity=equity, cashflows=flows, benchmark=r, is_benchmark=True, rf=rf)
 
 
 # --------------------------------------------------------------------------------------------
@@ -85,7 +87,7 @@ def member_metrics(m: Member, basis: M.Basis = "daily") -> dict[str, Any]:
     return M.summarize(
         m.returns, start=m.start, initial_cash=float(m.cashflows["amount"].iloc[0]),
         final_value=float(m.equity["value"].iloc[-1]), cashflows=m.cashflows,
-        trades=None if m.is_benchmark else m.trades, equity=m.equity, basis=basis,
+        trades=None if m.is_benchmark else m.trades, equity=m.equity, basis=basis, rf=m.rf,
     )
 
 
@@ -335,7 +337,8 @@ def _assumptions_html(members: list[Member], basis: str, bench_note: str | None)
         else:
             per = "; ".join(f"{html.escape(n)}: {html.escape(v)}" for n, v in vals.items())
             items.append(f"<li><b>{html.escape(k)}</b> (differs): {per}</li>")
-    items.append(f"<li><b>stats basis</b>: {basis}. Annualised stdev, Sharpe and Sortino (risk-free rate 0) use "
+    items.append(f"<li><b>stats basis</b>: {basis}. Annualised stdev, Sharpe and Sortino (risk-free rate "
+                 f"{html.escape(rf_words(members))}) use "
                  f"{BASIS_WORDS[basis]}; every other number is the same on either basis.</li>")
     items.append("<li><b>CAGR</b> is time-weighted (a contribution is never a gain) over calendar days / 365.25; "
                  "<b>XIRR</b> is the money-weighted return of the cash flows and the final balance (runs with "
@@ -349,6 +352,14 @@ def _assumptions_html(members: list[Member], basis: str, bench_note: str | None)
         for m in strategies
     )
     return f'<ul id="assumptions">{"".join(items)}</ul><h3>Strategies</h3><ul>{strat}</ul>'
+
+
+def rf_words(members: list[Member]) -> str:
+    """The risk-free rate the Sharpe/Sortino columns used, in words."""
+    rf = members[0].rf if members else 0.0
+    if isinstance(rf, pd.Series):
+        return "the daily fed funds rate (DFF)"
+    return f"{100 * float(rf):g}% a year"
 
 
 def render_html(*, title: str, members: list[Member], summary: pd.DataFrame, annual: pd.DataFrame,
@@ -374,7 +385,7 @@ this window (no series was trimmed to another's dates). Stats basis: <b>{basis}<
 {warn_html}
 <h2>Summary</h2>
 {_summary_html(summary, members, basis)}
-<p class="note">Stdev, Sharpe and Sortino from {BASIS_WORDS[basis]}; risk-free rate 0.</p>
+<p class="note">Stdev, Sharpe and Sortino from {BASIS_WORDS[basis]}; risk-free rate {html.escape(rf_words(members))}.</p>
 <h2>Annual returns (time-weighted)</h2>
 {_annual_html(annual, partial_years(start, end))}
 <h2>Charts</h2>

@@ -66,7 +66,7 @@ def compute_metrics(result, basis: str = "daily") -> dict:
     m = summarize(
         result.returns, start=result.start, initial_cash=cash0,
         final_value=float(result.equity["value"].iloc[-1]), cashflows=result.cashflows,
-        trades=result.trades, equity=result.equity, basis=basis,
+        trades=result.trades, equity=result.equity, basis=basis, rf=getattr(result, "rf", 0.0),
     )
     return started_from_zero(m, result)
 

@@ -10,8 +10,8 @@ ROWS = [
     ("cagr", "CAGR (time-weighted)", "pct"),
     ("xirr", "XIRR (money-weighted)", "pct"),
     ("volatility", "Volatility (annualised)", "pct"),
-    ("sharpe", "Sharpe (rf 0)", "num"),
-    ("sortino", "Sortino (rf 0)", "num"),
+    ("sharpe", "Sharpe", "num"),
+    ("sortino", "Sortino", "num"),
     ("max_drawdown", "Max drawdown", "pct"),
     ("best_year", "Best year", "pct"),
     ("worst_year", "Worst year", "pct"),
@@ -41,7 +41,7 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
     from r2k.reports.runfolder import started_from_zero
 
     m = summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
-                  cashflows=result.cashflows, basis=basis)
+                  cashflows=result.cashflows, basis=basis, rf=result.rf)
     return started_from_zero(m, result)
 
 
@@ -63,7 +63,10 @@ def format_summary(result, bench: dict | None) -> str:
         lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>18}" for v in vals))
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown (peak -> trough)':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
-    lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; prices total-return adjusted.")
+    rf = result.spec.rf
+    rf_txt = "the daily fed funds rate (DFF)" if rf == "DFF" else f"{100 * float(rf):g}% a year"
+    lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; Sharpe/Sortino risk-free rate {rf_txt}; "
+                 "prices total-return adjusted.")
     a = result.assumptions
     lines.append(f"Signals: {a['signal_lag']}.")
     lines.append(f"Costs: {a['costs']}. Cash: {a['cash']}.")

@@ -58,6 +58,8 @@ def spec_options(fn):
         click.option("-p", "params", multiple=True, metavar="KEY=VALUE", help="Strategy parameter (repeatable)."),
         click.option("--stats", type=click.Choice(["daily", "monthly"]), default="daily", show_default=True,
                      help="Returns that volatility, Sharpe and Sortino are computed from."),
+        click.option("--rf", default="0", show_default=True,
+                     help="Risk-free rate for Sharpe/Sortino: an annual fraction (0.02) or DFF (daily fed funds)."),
         click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help="Never use the network; use only the local store."),
     ]
     for opt in reversed(opts):

@@ -104,7 +104,7 @@ def split_params(pairs: tuple[str, ...], labels: list[str], folders: set[str]) -
 @click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy quantstats tear sheets.")
 @store_option
 def compare(members, config, strategy_path, engine, start, end, cash, contribute, every, benchmark, fill,
-            commission_bps, slippage_bps, whole_shares, params, stats, offline, out, no_tearsheet, store) -> None:
+            commission_bps, slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, store) -> None:
     """Compare strategies (or run folders) over one common window: index.html, summary.csv/json.
 
     \b
@@ -141,13 +141,13 @@ def compare(members, config, strategy_path, engine, start, end, cash, contribute
         o = cfg.options
         flags = dict(start=start, end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark,
                      fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
-                     stats=stats, offline=offline, engine=engine)
+                     stats=stats, offline=offline, engine=engine, rf=rf)
         merged = {k: (o[k] if k in o and k not in given else v) for k, v in flags.items()}
         start, end, cash, contribute, every, benchmark = (merged[k] for k in ("start", "end", "cash", "contribute",
                                                                               "every", "benchmark"))
         fill, commission_bps, slippage_bps, whole_shares = (merged[k] for k in ("fill", "commission_bps",
                                                                                  "slippage_bps", "whole_shares"))
-        stats, offline, engine = merged["stats"], merged["offline"], merged["engine"]
+        stats, offline, engine, rf = merged["stats"], merged["offline"], merged["engine"], merged["rf"]
         out = Path(o["out"]) if "out" in o and "out" not in given else out
         no_tearsheet = (not o["tearsheet"]) if "tearsheet" in o and "no_tearsheet" not in given else no_tearsheet
         strategy_path = tuple(strategy_path) + tuple(o.get("strategy_path", []))
@@ -190,7 +190,7 @@ def compare(members, config, strategy_path, engine, start, end, cash, contribute
         spec = RunSpec(strategy=discovery.strategy_name(cls), params={k: coerce(v, d[k], k) for k, v in p.items()},
                        start=start, end=end, cash=cash, contribute=contribute, every=every, benchmark=bench or "none",
                        fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
-                       engine=engine or "backtrader").validated()
+                       engine=engine or "backtrader", rf=str(rf)).validated()
         entries.append(Entry(lab, spec=spec))
 
     res = compare_runs(entries, benchmark=bench, start=start, end=end, out=out, store=store, offline=offline,

@@ -61,7 +61,7 @@ class RunCommand(click.Command):
 @engine_option("backtrader")
 @store_option
 def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-        slippage_bps, whole_shares, params, stats, offline, out, no_tearsheet, engine, store) -> None:
+        slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, engine, store) -> None:
     """Backtest STRATEGY (a name, package.module:Class or file.py:Class) and write a run folder."""
     from r2k.data.errors import UsageError
     from r2k.runner.config import load_run_config
@@ -72,7 +72,7 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
     given = dict(strategy=strategy, symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
                  whole_shares=whole_shares, stats=stats, offline=offline, out=out, no_tearsheet=no_tearsheet,
-                 engine=engine)
+                 engine=engine, rf=rf)
     s = merge(given, load_run_config(config) if config else {}, explicit_params(click.get_current_context()))
     if not s["strategy"]:
         raise UsageError("no strategy: give STRATEGY or 'strategy' in --config")
@@ -103,7 +103,7 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
         contribute=s["contribute"] if s["contribute"] is not None else run_defaults.get("contribute", 0.0),
         every=s["every"] or run_defaults.get("every", "month"), benchmark=s["benchmark"], fill=s["fill"],
         commission_bps=s["commission_bps"], slippage_bps=s["slippage_bps"], whole_shares=s["whole_shares"],
-        engine=s["engine"] or "backtrader",
+        engine=s["engine"] or "backtrader", rf=str(s["rf"]),
     ).validated()
     target = Path(s["out"]) if s["out"] else Path("runs") / f"{spec.strategy}-{spec.key()}"
     if target.exists() and not target.is_dir():
@@ -148,7 +148,7 @@ def resolved_config(spec, s: dict[str, Any], params: dict[str, Any], paths: list
         "strategy": strategy, "params": params, "start": spec.start, "end": spec.end, "cash": spec.cash,
         "contribute": spec.contribute, "every": spec.every, "benchmark": spec.benchmark or "none", "fill": spec.fill,
         "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
-        "stats": s["stats"], "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine,
+        "stats": s["stats"], "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine, "rf": spec.rf,
         "tearsheet": not s["no_tearsheet"], "strategy_path": paths,
     }
     return {k: v for k, v in out.items() if v is not None}

@@ -12,7 +12,7 @@ from r2k.runner.cli_strategies import strategy_path_option
 
 
 def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-               slippage_bps, whole_shares, params, engine):
+               slippage_bps, whole_shares, params, engine, rf="0"):
     """A validated RunSpec without the grid; vector engine for rules unless told otherwise.
 
     A user strategy is named by a reference that any worker process can import again
@@ -32,7 +32,7 @@ def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, ben
     return cls, RunSpec(strategy=ref, params=parse_params(params), start=start,
                         end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark, fill=fill,
                         commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
-                        engine=engine).validated()
+                        engine=engine, rf=str(rf)).validated()
 
 
 def _defaults(cls) -> dict:
@@ -85,7 +85,7 @@ def _executor_options(fn):
 @spec_options
 @store_option
 def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engine, strategy_path, start, end, cash,
-          contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, offline,
+          contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, rf, offline,
           store) -> None:
     """Run STRATEGY for every combination of the -g grid and rank the results."""
     import hashlib
@@ -96,7 +96,7 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
     from r2k.runner.sweep import sweep as run_sweep
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
-                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine)
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
@@ -139,7 +139,7 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
 @store_option
 def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, workers, scheduler, dask_local,
                 engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
-                whole_shares, params, stats, offline, store) -> None:
+                whole_shares, params, stats, rf, offline, store) -> None:
     """Walk-forward test of STRATEGY: pick the best -g combination on each training window, run it on the next."""
     import hashlib
     import json
@@ -149,7 +149,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     from r2k.runner.walkforward import walk_forward
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
-                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine)
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
     wf = walk_forward(

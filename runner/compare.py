@@ -338,7 +338,7 @@ def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_pr
         members.append(report.Member(
             name=e.label, returns=r.returns, equity=r.equity[["value"]], cashflows=r.cashflows, benchmark=r.benchmark,
             trades=r.trades, link=f"{name}/tearsheet.html" if pool is not None else None, folder=f"{name}/",
-            description=r.strategy_doc, params=r.params, assumptions=r.assumptions,
+            description=r.strategy_doc, params=r.params, assumptions=r.assumptions, rf=getattr(r, "rf", 0.0),
         ))
     for e in entries:
         write_run_folder(results[e.label], tmp / slug(e.label), tearsheet=False, basis=basis)
@@ -348,7 +348,7 @@ def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_pr
         cash0 = float(members[0].cashflows["amount"].iloc[0])
         bench_r = benchmark_returns(bench_prices, pd.DatetimeIndex(
             bench_prices.index[(bench_prices.index > ws) & (bench_prices.index <= we)].insert(0, ws)))
-        members.append(report.benchmark_member(f"{bench_prices.name} (benchmark)", bench_r, ws, cash0))
+        members.append(report.benchmark_member(f"{bench_prices.name} (benchmark)", bench_r, ws, cash0, members[0].rf))
         bench_note = (f"{bench_prices.name}'s time-weighted total return (adjusted close, dividends reinvested) on its own "
                       f"trading days over the common window, compounding ${cash0:,.2f} (the first strategy's initial "
                       "cash) with no contributions, so it has no XIRR; its correlation to itself is 1.")

@@ -82,7 +82,7 @@ def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], sp
     end = pd.Timestamp(spec.end) if spec.end else None
     holds_cash = CASH in traded
     priced = [a for a in traded if a != CASH]
-    if holds_cash and RATE_SERIES not in series_ids:
+    if (holds_cash or spec.rf == "DFF") and RATE_SERIES not in series_ids:
         series_ids = series_ids + [RATE_SERIES]
 
     def load(name: str, series: bool) -> Stored:
@@ -171,6 +171,8 @@ def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
         prices, series = set(strategy_symbols(cls)), set()
     if spec.benchmark:
         prices.add(canonical_symbol(spec.benchmark))
+    if spec.rf == "DFF":
+        series.add(RATE_SERIES)
     return prices, series
 
 
@@ -282,10 +284,20 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
         trades=pd.DataFrame(ex.trades, columns=TRADE_COLUMNS),
         cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
-        decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, inputs=inputs_info,
+        decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
+        inputs=inputs_info,
         assumptions=assumptions, notes=notes,
         source=_source(cls),
     )
+
+
+def risk_free(spec: RunSpec, inputs: Inputs) -> float | pd.Series:
+    """The risk-free rate for Sharpe/Sortino: an annual fraction, or DFF as daily returns of the
+    cash index (what the CASH asset earns each day, act/360, published by that day)."""
+    if spec.rf != "DFF":
+        return float(spec.rf)
+    level = cash_index(inputs.stored_series[RATE_SERIES].data, inputs.calendar)["close"]
+    return level.pct_change().iloc[1:].rename("rf")
 
 
 def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> pd.Series:

@@ -27,6 +27,7 @@ class Result:
     inputs: dict[str, dict]  # name -> source, adjustment, range, sha256
     assumptions: dict[str, str]  # fill timing, signal lag, price basis, what cash earns
     notes: list[str] = field(default_factory=list)
+    rf: float | pd.Series = 0.0  # risk-free rate for Sharpe/Sortino (annual float, or daily Series)
     benchmark_value: pd.Series | None = None  # the benchmark bought with the same flows, fills and costs
     source: dict | None = None  # the strategy's source file and its SHA-256
     config: dict | None = None  # the resolved settings, loadable again with --config

@@ -46,6 +46,7 @@ class RunSpec:
     slippage_bps: float = 0.0
     whole_shares: bool = False
     engine: str = "backtrader"
+    rf: str = "0"  # risk-free rate for Sharpe/Sortino: an annual fraction ("0.02") or "DFF" (daily fed funds)
 
     def validated(self) -> RunSpec:
         """Return a normalised copy, or raise UsageError naming the bad field."""
@@ -76,8 +77,19 @@ class RunSpec:
             from r2k.data.symbols import canonical_symbol
 
             bench = None if bench.strip().lower() in ("", "none") else canonical_symbol(bench)
+        rf = str(self.rf).strip()
+        if rf.upper() == "DFF":
+            rf = "DFF"
+        else:
+            try:
+                value = float(rf)
+            except ValueError:
+                raise UsageError(f"--rf must be a number (annual, e.g. 0.02) or DFF, not {self.rf!r}") from None
+            if not -0.5 < value < 1.0:
+                raise UsageError(f"--rf {value} is not a plausible annual rate (write 2% as 0.02)")
+            rf = repr(value)
         contribute = None if self.contribute is None else float(self.contribute)
-        return replace(self, start=start, end=end, benchmark=bench, cash=float(self.cash), contribute=contribute,
+        return replace(self, start=start, end=end, benchmark=bench, cash=float(self.cash), contribute=contribute, rf=rf,
                        commission_bps=float(self.commission_bps), slippage_bps=float(self.slippage_bps))
 
     def to_dict(self) -> dict[str, Any]:

@@ -122,3 +122,8 @@ def test_lazy_command_table_matches_the_commands():
 def test_offline_env_forbids_fetch(monkeypatch):
     monkeypatch.setenv("R2K_OFFLINE", "1")
     assert "needs the network" in one_line_error(invoke("data", "fetch", "IWM"), 1)
+
+
+def test_bad_risk_free_rate_is_a_usage_error(home):
+    assert "--rf" in one_line_error(invoke("run", "buy-and-hold", "--rf", "five", "--offline"), 2)
+    assert "0.02" in one_line_error(invoke("run", "buy-and-hold", "--rf", "5", "--offline"), 2)

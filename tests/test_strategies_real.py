@@ -126,3 +126,22 @@ def test_cash_earns_the_fed_funds_rate(real_home, tmp_path):
     expected = float(np.prod(1 + dff.reindex(days) / 36000)) - 1
     assert m["total_return"] == pytest.approx(expected, rel=1e-9)
     assert 0.045 < m["total_return"] < 0.055  # 2006: fed funds around 5 %
+
+
+def test_sharpe_with_fed_funds_as_risk_free_rate(real_home, tmp_path):
+    out, m = _run(real_home, tmp_path, "buy-and-hold", "--symbol", "IWM", "--start", "2005-01-01", "--end", "2019-12-31",
+                  "--fill", "close", "--rf", "DFF", "--benchmark", "none")
+    rets = pd.read_csv(out / "returns.csv", index_col="date", parse_dates=True)["return"]
+    dff = _raw("DFF", "fred")["value"]
+    # what a dollar in cash earned from each close to the next: every calendar day's DFF / 360
+    days = pd.date_range(rets.index[0] - pd.Timedelta(days=10), rets.index[-1], freq="D")
+    daily = dff.reindex(dff.index.union(days)).ffill().reindex(days) / 36000
+    growth = (1 + daily).cumprod()
+    level = growth.shift(1).reindex(pd.DatetimeIndex([pd.Timestamp("2005-01-03"), *rets.index]))
+    rf = level.pct_change().iloc[1:].to_numpy()
+    ex = rets.to_numpy() - rf
+    assert m["sharpe"] == pytest.approx(ex.mean() / ex.std(ddof=1) * np.sqrt(252), rel=1e-9)
+    m0 = json.loads(_run(real_home, tmp_path / "b", "buy-and-hold", "--symbol", "IWM", "--start", "2005-01-01",
+                         "--end", "2019-12-31", "--fill", "close", "--benchmark", "none")[0].joinpath("metrics.json").read_text())
+    assert m["sharpe"] < m0["sharpe"]  # cash earned something, so the excess return is smaller
+    assert m["cagr"] == m0["cagr"]
