@@ -10,10 +10,10 @@ each at most 1.5x the bare click import.
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import sys
-import time
+
+from common import process_time
 
 HEAVY = ("pandas", "numpy", "backtrader", "quantstats", "yfinance", "matplotlib")
 PROBE = (
@@ -23,15 +23,6 @@ PROBE = (
 )
 
 
-def timed(cmd: list[str], repeat: int = 15) -> float:
-    subprocess.run(cmd, capture_output=True)  # warm the file cache
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, capture_output=True, check=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
-
 
 def heavy_modules(args: list[str]) -> str:
     out = subprocess.run([sys.executable, "-c", PROBE, *args], capture_output=True, text=True).stderr
@@ -40,10 +31,10 @@ def heavy_modules(args: list[str]) -> str:
 
 def main() -> None:
     r2k = shutil.which("r2k") or sys.exit("r2k is not installed (pip install -e .)")
-    base = timed([sys.executable, "-c", "import click"])
+    base = process_time([sys.executable, "-c", "import click"], repeat=15)
     print(f"python -c 'import click'   {base * 1e3:7.1f} ms")
     for args in (["--help"], ["strategies", "list"]):
-        t = timed([r2k, *args])
+        t = process_time([r2k, *args], repeat=15)
         print(f"r2k {' '.join(args):<22} {t * 1e3:7.1f} ms  ratio {t / base:.2f} (target <= 1.5)  "
               f"heavy imports: {heavy_modules(args)}")
 

@@ -37,3 +37,14 @@ def median_time(fn, repeat: int = 5, warmup: int = 1) -> float:
         fn()
         times.append(time.perf_counter() - t)
     return statistics.median(times)
+
+
+def process_time(cmd: list[str], repeat: int = 3) -> float:
+    """Median wall time of running ``cmd`` as a whole process (after one warm-up run)."""
+    subprocess.run(cmd, capture_output=True)  # warm the file cache
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        subprocess.run(cmd, capture_output=True, check=True)
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)

@@ -12,32 +12,21 @@ Target: compare <= 1.3x the slowest single tear sheet.
 
 from __future__ import annotations
 
-import statistics
-import subprocess
 import tempfile
-import time
 from pathlib import Path
 
-from common import median_time, real_store
+from common import median_time, process_time, real_store
 
 WIN = ["--start", "2005-01-01", "--end", "2024-12-31", "--offline"]
 
-
-def wall(cmd: list[str], repeat: int = 3) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        subprocess.run(cmd, check=True, capture_output=True)
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def main() -> None:
     real_store()
     tmp = Path(tempfile.mkdtemp())
-    cmp = wall(["r2k", "compare", "buy-and-hold", "dca", "rate-cut-rotation", *WIN, "--out", str(tmp / "cmp")])
-    run = wall(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "run")])
-    bare = wall(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "bare"), "--no-tearsheet"])
+    cmp = process_time(["r2k", "compare", "buy-and-hold", "dca", "rate-cut-rotation", *WIN, "--out", str(tmp / "cmp")])
+    run = process_time(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "run")])
+    bare = process_time(["r2k", "run", "rate-cut-rotation", *WIN, "--out", str(tmp / "bare"), "--no-tearsheet"])
 
     from r2k.reports.tearsheet import render
     from r2k.runner.engine import run as run_spec

@@ -12,7 +12,7 @@ import pytest
 from r2k.data.errors import UsageError
 from r2k.runner.config import StrategyEntry, load_compare_config, load_run_config
 from r2k.strategies import discovery, registry
-from tests.test_discovery import RULE_FILE, make_store, write
+from tests.test_discovery import RULE_FILE, home, make_store, write  # noqa: F401 (home: shared fixture)
 from tests.util import invoke, one_line_error
 
 
@@ -21,14 +21,6 @@ def clean_registry(monkeypatch):
     monkeypatch.setattr(registry, "_search_paths", [])
     monkeypatch.setattr(registry, "_pinned", {})
     monkeypatch.delenv(discovery.ENV_VAR, raising=False)
-
-
-@pytest.fixture
-def home(tmp_path, monkeypatch):
-    st = make_store(tmp_path / "home")
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
 
 
 def toml(path: Path, text: str) -> Path:
