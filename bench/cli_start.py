@@ -1,7 +1,7 @@
 """Target 1 (issue 8): CLI start-up vs ``python -c "import click"``.
 
 Times ``r2k --help`` and ``r2k strategies list`` as whole processes (median of 15) and checks
-that neither imports pandas, numpy, backtrader, quantstats, yfinance or matplotlib. Target:
+that neither imports pandas, numpy, numba, backtrader, quantstats, yfinance or matplotlib. Target:
 each at most 1.5x the bare click import.
 
     python bench/cli_start.py
@@ -15,7 +15,7 @@ import sys
 
 from common import process_time
 
-HEAVY = ("pandas", "numpy", "backtrader", "quantstats", "yfinance", "matplotlib")
+HEAVY = ("pandas", "numpy", "numba", "backtrader", "quantstats", "yfinance", "matplotlib")
 PROBE = (
     "import sys, runpy; sys.argv = ['r2k'] + sys.argv[1:];\n"
     "try:\n    runpy.run_module('r2k.runner', run_name='__main__')\nexcept SystemExit: pass\n"

@@ -282,7 +282,7 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         spec=spec, strategy_doc=description, params=params, returns=rets,
         equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),
         positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
-        trades=pd.DataFrame(ex.trades, columns=TRADE_COLUMNS),
+        trades=pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS),
         cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
         decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
         inputs=inputs_info,

@@ -2,9 +2,39 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
+
+from r2k.runner.plan import Plan
+
+
+class TradeLog(Sequence):
+    """Trades logged as arrays by the vectorized executor, turned into rows only when read.
+
+    A sweep never reads them; formatting dates for every trade would cost more than the run.
+    """
+
+    def __init__(self, plan: Plan, day: np.ndarray, asset: np.ndarray, delta: np.ndarray, price: np.ndarray):
+        self._plan, self._day, self._asset, self._delta, self._price = plan, day, asset, delta, price
+
+    def __len__(self) -> int:
+        return len(self._day)
+
+    def __getitem__(self, i):
+        return self._rows[i]
+
+    @cached_property
+    def _rows(self) -> list[dict]:
+        plan = self._plan
+        dates = plan.calendar[self._day].strftime("%Y-%m-%d")
+        return [{"date": date, "symbol": plan.assets[j], "side": "buy" if d > 0 else "sell", "size": abs(d),
+                 "price": p, "value": abs(d) * p, "commission": abs(d) * p * plan.commission,
+                 "slippage": abs(d) * p * plan.slippage}
+                for date, j, d, p in zip(dates, self._asset.tolist(), self._delta.tolist(), self._price.tolist(),
+                                         strict=True)]
 
 
 @dataclass
@@ -12,5 +42,5 @@ class Execution:
     value: np.ndarray  # (days,) portfolio value at each close, after that day's cash flow
     cash: np.ndarray  # (days,) broker cash at each close
     shares: np.ndarray  # (days, assets) holdings at each close
-    trades: list[dict] = field(default_factory=list)  # date, symbol, side, size, price, value, commission, slippage
+    trades: Sequence[dict] = field(default_factory=list)  # date, symbol, side, size, price, value, commission, slippage
     rejected: list[str] = field(default_factory=list)  # orders the broker refused (must stay empty)

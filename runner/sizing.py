@@ -10,6 +10,10 @@ At a fill, with fill prices ``p``, holdings ``q`` and broker cash ``c``:
 Buys are scaled down so that their cost, including commission and slippage, fits the cash left
 after the sells (minus a 1e-12 relative margin against float rounding: an "all cash" buy must
 never be rejected by the broker). Trades smaller than 1e-6 of the portfolio are skipped.
+
+Compiled with numba: the vectorized executor calls this at every fill inside its compiled loop
+(runner.vector_executor), and the backtrader executor calls the same code through
+``order_deltas``, so both trade identical share counts from one implementation.
 """
 
 from __future__ import annotations
@@ -17,35 +21,55 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from numba import njit
 
 CASH_MARGIN = 1e-12
 MIN_TRADE = 1e-6
 
 
-def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray,
-                 cost: float, *, invest_only: bool, whole: bool) -> np.ndarray:
-    """Share deltas (negative = sell) that move the portfolio to ``weights`` at ``prices``.
-
-    Plain Python floats: a portfolio has a handful of assets, where numpy's per-call overhead
-    would dominate (this runs at every rebalance of every sweep combination).
-    """
-    q, p, w = shares.tolist(), prices.tolist(), weights.tolist()
-    value = cash + sum(qi * pi for qi, pi in zip(q, p, strict=True))
-    if invest_only:
-        spendable = max(cash, 0.0)
-        delta = [wi * spendable / pi if wi > 0 else 0.0 for wi, pi in zip(w, p, strict=True)]
-    else:
-        delta = [wi * value / pi - qi for wi, pi, qi in zip(w, p, q, strict=True)]
+@njit(cache=True)
+def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float,
+              invest_only: bool, whole: bool, delta: np.ndarray) -> None:
+    """Write the share deltas (negative = sell) that move holdings ``q`` to ``w`` into ``delta``."""
+    m = q.shape[0]
+    held = 0.0
+    for j in range(m):
+        held += q[j] * p[j]
+    value = cash + held
+    spendable = max(cash, 0.0)
+    for j in range(m):
+        if invest_only:
+            delta[j] = w[j] * spendable / p[j] if w[j] > 0 else 0.0
+        else:
+            delta[j] = w[j] * value / p[j] - q[j]
     smallest = MIN_TRADE * max(value, 1e-300)
-    delta = [0.0 if abs(d * pi) < smallest else d for d, pi in zip(delta, p, strict=True)]
-    if whole:
-        delta = [-min(math.ceil(-d - 1e-9), qi) if d < 0 else math.floor(d + 1e-9) for d, qi in zip(delta, q, strict=True)]
-    proceeds = sum(-d * pi * (1.0 - cost) for d, pi in zip(delta, p, strict=True) if d < 0)
+    for j in range(m):
+        if abs(delta[j] * p[j]) < smallest:
+            delta[j] = 0.0
+        if whole:
+            if delta[j] < 0:
+                delta[j] = -min(float(math.ceil(-delta[j] - 1e-9)), q[j])
+            else:
+                delta[j] = float(math.floor(delta[j] + 1e-9))
+    proceeds = 0.0
+    spend = 0.0
+    for j in range(m):
+        if delta[j] < 0:
+            proceeds += -delta[j] * p[j] * (1.0 - cost)
+        elif delta[j] > 0:
+            spend += delta[j] * p[j] * (1.0 + cost)
     available = (cash + proceeds) * (1.0 - CASH_MARGIN)
-    spend = sum(d * pi * (1.0 + cost) for d, pi in zip(delta, p, strict=True) if d > 0)
     if spend > available:
         scale = max(available, 0.0) / spend
-        delta = [d * scale if d > 0 else d for d in delta]
-        if whole:
-            delta = [math.floor(d) if d > 0 else d for d in delta]
-    return np.array(delta, dtype="float64")
+        for j in range(m):
+            if delta[j] > 0:
+                delta[j] = float(math.floor(delta[j] * scale)) if whole else delta[j] * scale
+
+
+def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray,
+                 cost: float, *, invest_only: bool, whole: bool) -> np.ndarray:
+    """Share deltas (negative = sell) that move the portfolio to ``weights`` at ``prices``."""
+    delta = np.empty(len(shares))
+    size_into(np.asarray(shares, dtype=np.float64), float(cash), np.asarray(prices, dtype=np.float64),
+              np.asarray(weights, dtype=np.float64), float(cost), bool(invest_only), bool(whole), delta)
+    return delta

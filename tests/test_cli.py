@@ -127,3 +127,22 @@ def test_offline_env_forbids_fetch(monkeypatch):
 def test_bad_risk_free_rate_is_a_usage_error(home):
     assert "--rf" in one_line_error(invoke("run", "buy-and-hold", "--rf", "five", "--offline"), 2)
     assert "0.02" in one_line_error(invoke("run", "buy-and-hold", "--rf", "5", "--offline"), 2)
+
+
+HEAVY = ("pandas", "numpy", "numba", "backtrader", "quantstats", "yfinance", "matplotlib", "pyarrow")
+
+
+@pytest.mark.parametrize("args", [["--help"], ["strategies", "list"], ["run", "--help"]])
+def test_startup_commands_import_nothing_heavy(args, tmp_path):
+    """Issue 8, target 1: help and the strategy list stay instant because they import none of these."""
+    import subprocess
+    import sys
+
+    probe = ("import sys\nfrom r2k.runner.cli import cli\n"
+             "try:\n    cli.main(sys.argv[1:], prog_name='r2k')\nexcept SystemExit as e:\n    assert not e.code, e.code\n"
+             f"print('HEAVY=' + ','.join(m for m in {HEAVY!r} if m in sys.modules), file=sys.stderr)")
+    env = {**__import__("os").environ, "R2K_HOME": str(tmp_path)}
+    out = subprocess.run([sys.executable, "-c", probe, *args], capture_output=True, text=True, env=env, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert "Usage" in out.stdout or "buy-and-hold" in out.stdout, out.stdout
+    assert out.stderr.splitlines()[-1] == "HEAVY=", f"r2k {' '.join(args)} imported {out.stderr}"
