@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import os
 import sys
-import traceback
 
 import click
 
@@ -81,7 +80,7 @@ class R2KGroup(click.Group):
             code = exc.exit_code
         except R2KError as exc:
             if _DEBUG:
-                traceback.print_exc()
+                _print_traceback()
             _echo_err(str(exc))
             code = exc.exit_code
         except KeyboardInterrupt:
@@ -89,7 +88,7 @@ class R2KGroup(click.Group):
             code = 130
         except Exception as exc:  # a bug or an unexpected library failure: still one line
             if _DEBUG:
-                traceback.print_exc()
+                _print_traceback()
             _echo_err(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
             code = 1
         else:
@@ -115,6 +114,12 @@ def cli(debug: bool, timeout: float | None) -> None:
     """
     if timeout is not None:  # every provider reads it (r2k.data.net.default_timeout)
         os.environ["R2K_TIMEOUT"] = repr(timeout)
+
+
+def _print_traceback() -> None:
+    import traceback  # only with --debug: a few ms off every start
+
+    traceback.print_exc()
 
 
 def main() -> None:
