@@ -95,6 +95,19 @@ def test_failed_run_leaves_no_folder(home, tmp_path, monkeypatch):
     assert rf  # imported for the monkeypatch target
 
 
+def test_debug_shows_the_traceback_of_an_internal_error(home, tmp_path, monkeypatch):
+    def boom(*a, **k):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr("r2k.reports.tearsheet.render", boom)
+    plain = invoke("run", "buy-and-hold", "--offline", "--out", str(tmp_path / "a"))
+    assert "rerun with --debug" in one_line_error(plain, 1)
+    res = invoke("--debug", "run", "buy-and-hold", "--offline", "--out", str(tmp_path / "b"))
+    assert res.exit_code == 1
+    assert "Traceback (most recent call last)" in res.stderr and "in boom" in res.stderr
+    assert res.stderr.strip().splitlines()[-1].startswith("error: internal error: RuntimeError: renderer crashed")
+
+
 def test_data_list_on_empty_store(tmp_path, monkeypatch):
     monkeypatch.setenv("R2K_HOME", str(tmp_path / "empty"))
     res = invoke("data", "list")
