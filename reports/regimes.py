@@ -26,7 +26,7 @@ import numpy as np
 import pandas as pd
 
 from r2k.data.align import PUBLICATION_LAG_BDAYS
-from r2k.data.errors import DataError
+from r2k.data.errors import DataError, R2KError
 from r2k.reports import metrics
 from r2k.reports.tables import Cell, Row, Table, annualised_return, common_closes, window
 
@@ -200,8 +200,14 @@ def _runs(labels: pd.Series) -> list[tuple[object, pd.Timestamp, pd.Timestamp]]:
     return out
 
 
-def draw_chart(a: Analysis, path: Path) -> Path:
-    """PNG of the first symbol's growth of $1 (log scale) over shaded Fed regimes and hatched recessions."""
+#: one colour per symbol line, dark enough to read over the light regime shading (then dashed, dotted ...)
+LINE_COLOURS = ("#1f3b73", "#d95f02", "#6a3d9a", "#000000", "#a6761d", "#e7298a", "#1b9e77", "#666666")
+LINE_STYLES = ("-", "--", ":", "-.")
+
+
+def chart_figure(a: Analysis):
+    """The chart as a matplotlib Figure: each symbol's growth of $1 (log scale), one line per symbol
+    in ``a.closes`` column order, over shaded Fed regimes and hatched recessions. The caller closes it."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -209,8 +215,7 @@ def draw_chart(a: Analysis, path: Path) -> Path:
     from matplotlib.patches import Patch
     from matplotlib.ticker import FuncFormatter
 
-    sym = a.closes.columns[0]
-    growth = a.closes[sym] / a.closes[sym].iloc[0]
+    syms = [str(s) for s in a.closes.columns]
     fig, ax = plt.subplots(figsize=(11, 5.5), dpi=110)
     try:
         for label, lo, hi in _runs(a.fed.fillna("none")):
@@ -219,23 +224,58 @@ def draw_chart(a: Analysis, path: Path) -> Path:
         for flag, lo, hi in _runs(a.recession.fillna(-1.0)):
             if flag == 1.0:
                 ax.axvspan(lo, hi, facecolor="none", edgecolor="#555555", hatch="///", lw=0)
-        ax.plot(growth.index, growth.to_numpy(), color="#1f3b73", lw=1.2)
+        lines = []
+        for k, sym in enumerate(syms):
+            col = a.closes.iloc[:, k]
+            growth = col / col.iloc[0]
+            style = LINE_STYLES[(k // len(LINE_COLOURS)) % len(LINE_STYLES)]
+            (line,) = ax.plot(growth.index, growth.to_numpy(), color=LINE_COLOURS[k % len(LINE_COLOURS)], ls=style,
+                              lw=1.2, label=sym)
+            lines.append(line)
         ax.set_yscale("log")
         plain = FuncFormatter(lambda v, _: f"{v:g}")
         ax.yaxis.set_major_formatter(plain)
         ax.yaxis.set_minor_formatter(plain)
-        ax.set_ylabel(f"growth of $1 in {sym} (log scale)")
-        ax.set_title(f"{sym} through Fed regimes (look-back {a.lookback_months} months) and NBER recessions")
-        handles = [Patch(color=COLOURS[g], alpha=0.6, label=FED_LABELS[g]) for g in FED_REGIMES]
+        ax.set_ylabel("growth of $1 (log scale)")
+        names = ", ".join(syms) if len(syms) <= 4 else f"{', '.join(syms[:3])} and {len(syms) - 3} more"
+        ax.set_title(f"{names} through Fed regimes (look-back {a.lookback_months} months) and NBER recessions")
+        handles: list = list(lines)
+        handles += [Patch(color=COLOURS[g], alpha=0.6, label=FED_LABELS[g]) for g in FED_REGIMES]
         handles.append(Patch(facecolor="none", edgecolor="#555555", hatch="///", label="NBER recession"))
         ax.legend(handles=handles, loc="upper left", fontsize=8)
         ax.margins(x=0)
         fig.tight_layout()
-        path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        fig.savefig(tmp, format="png")
-        tmp.replace(path)
+    except BaseException:
+        plt.close(fig)
+        raise
+    return fig
+
+
+def draw_chart(a: Analysis, path: Path) -> Path:
+    """Write :func:`chart_figure` as a PNG at ``path``, creating missing folders (as ``--out`` does).
+
+    The PNG is written to a temporary file beside ``path`` and renamed into place, so ``path`` is
+    either the whole new chart or untouched; a failure to write raises R2KError("cannot write to DIR").
+    """
+    import os
+
+    import matplotlib.pyplot as plt
+
+    path = Path(path)
+    fig = chart_figure(a)
+    tmp = None
+    try:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")  # hidden, beside the target, per process
+            with tmp.open("wb") as fh:
+                fig.savefig(fh, format="png")
+            os.replace(tmp, path)
+            tmp = None
+        except OSError as exc:
+            raise R2KError(f"cannot write to {path.parent}: {exc.strerror or exc}") from None
     finally:
         plt.close(fig)
+        if tmp is not None:
+            tmp.unlink(missing_ok=True)
     return path

@@ -174,6 +174,27 @@ def tracking_cmd(etf: str, index: str, start: str | None, end: str | None, fmt: 
     click.echo(render(tracking_table(closes[syms[0]], closes[syms[1]], syms[0], syms[1], _ts(first), _ts(last)), fmt))
 
 
+def chart_target(text: str) -> Path:
+    """The ``--chart`` file, checked before any work: like ``--out``, missing folders will be created,
+    but the nearest existing one must be a writable folder (else "cannot write to DIR", exit 1)."""
+    import os
+
+    from r2k.data.errors import R2KError, UsageError
+
+    if not text.strip() or text.endswith(("/", os.sep)):
+        raise UsageError(f"--chart {text!r} is not a file name; give one such as charts/regimes.png")
+    path = Path(text)
+    folder = path.parent
+    existing = folder
+    while not existing.exists() and existing != existing.parent:
+        existing = existing.parent
+    if not existing.is_dir():
+        raise R2KError(f"cannot write to {folder}: {existing} is not a folder")
+    if not os.access(existing, os.W_OK | os.X_OK):
+        raise R2KError(f"cannot write to {folder}: permission denied")
+    return path
+
+
 @click.command("regimes")
 @click.option("--symbols", default="IWM,SPY", show_default=True,
               help="Comma-separated symbols; the spread is the first minus the second (small minus large).")
@@ -183,16 +204,16 @@ def tracking_cmd(etf: str, index: str, start: str | None, end: str | None, fmt: 
               help="Easing/tightening lasts this long after the last cut/hike (as in rate-cut-rotation).")
 @click.option("--min-change", type=click.FloatRange(0, min_open=True), default=0.05, show_default=True,
               help="Smallest move of the target (percentage points) that counts as a cut or hike.")
-@click.option("--chart", "chart", type=click.Path(dir_okay=False, path_type=Path), default=Path("regimes.png"),
-              show_default=True, help="Where to write the PNG chart.")
+@click.option("--chart", "chart", type=click.Path(dir_okay=False), default="regimes.png", show_default=True,
+              help="PNG file to write: every symbol's growth of $1 over the regimes (missing folders are created).")
 @format_options
 @click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help=_OFFLINE_HELP)
 @store_option
 def regimes_cmd(symbols: str, start: str | None, end: str | None, lookback_months: int, min_change: float,
-                chart: Path, fmt: str, offline: bool, store) -> None:
+                chart: str, fmt: str, offline: bool, store) -> None:
     """Return, volatility and max drawdown while the Fed eases, tightens or holds, and in NBER recessions.
 
-    Prints the table and the path of a chart of the first symbol with the regimes shaded.
+    Prints the table and the path of a chart of every symbol with the regimes shaded.
     """
     import json
 
@@ -203,12 +224,13 @@ def regimes_cmd(symbols: str, start: str | None, end: str | None, lookback_month
     syms = parse_symbols([symbols])
     first, last = parse_day(start, "--start", end=False), parse_day(end, "--end", end=True)
     _ordered(first, last)
+    target = chart_target(chart)
     closes = load_closes(syms, store, offline)
     rate = policy_rate(load_series("DFEDTAR", store, offline), load_series("DFEDTARU", store, offline))
     usrec = load_series("USREC", store, offline)
     a = analyze(closes, rate, usrec, start=_ts(first), end=_ts(last), lookback_months=lookback_months, min_change=min_change)
     tbl = regime_table(a)
-    path = draw_chart(a, chart)
+    path = draw_chart(a, target)
     if fmt == "json":
         doc = json.loads(render(tbl, "json"))
         doc["chart"] = str(path)

@@ -194,6 +194,32 @@ def test_chart_is_a_png_with_shading(synthetic, tmp_path):
     assert len(colours) > 5  # shading, line and hatching drew, not a blank canvas
 
 
+def test_chart_draws_every_symbol_on_their_common_days(tmp_path):
+    # three symbols on different calendars: the chart shows each one's growth of $1 on the common days
+    days = pd.bdate_range("2001-01-02", "2011-12-30")
+    closes = {"SMALL": walk(days, 1), "LARGE": walk(days[5:], 2), "MID": walk(days.delete(range(100, 140)), 4)}
+    a = R.analyze(closes, policy_rate(OLD, UPPER), USREC, lookback_months=LOOKBACK, min_change=MIN_CHANGE)
+    common = pd.concat(closes, axis=1, join="inner").dropna()  # independent of tables.common_closes
+    fig = R.chart_figure(a)
+    try:
+        ax = fig.axes[0]
+        lines = ax.get_lines()
+        assert [ln.get_label() for ln in lines] == ["SMALL", "LARGE", "MID"]
+        for ln in lines:
+            want = common[ln.get_label()] / common[ln.get_label()].iloc[0]
+            assert len(ln.get_xdata()) == len(want) == len(days) - 5 - 40
+            assert pd.DatetimeIndex(ln.get_xdata()).equals(pd.DatetimeIndex(want.index))
+            np.testing.assert_allclose(ln.get_ydata(), want.to_numpy(), rtol=1e-12)
+        assert len({ln.get_color() for ln in lines}) == 3  # told apart by colour
+        legend = [t.get_text() for t in ax.get_legend().get_texts()]
+        assert legend[:3] == ["SMALL", "LARGE", "MID"] and "Fed easing" in legend and "NBER recession" in legend
+        assert all(s in ax.get_title() for s in closes)
+    finally:
+        import matplotlib.pyplot as plt
+
+        plt.close(fig)
+
+
 # --------------------------------------------------------------------------------------------
 # CLI
 
@@ -229,6 +255,64 @@ def test_cli_regimes_prints_table_and_chart_path(home, tmp_path):
     doc = json.loads(res.stdout)
     assert doc["chart"] == str(tmp_path / "c.png") and doc["lookback_months"] == 3 and doc["start"] == "2002-12-31"
     assert "SPY-IWM" in doc["columns"]
+
+
+def test_cli_regimes_chart_shows_every_symbol(home, tmp_path):
+    import matplotlib.colors as mcolors
+    import matplotlib.image as mpimg
+
+    for symbols, drawn in (("IWM", 1), ("IWM,SPY", 2)):
+        out = tmp_path / f"{drawn}.png"
+        res = CliRunner().invoke(cli, ["regimes", "--symbols", symbols, "--chart", str(out), "--offline"])
+        assert res.exit_code == 0, res.output
+        px = mpimg.imread(out)[..., :3].reshape(-1, 3)
+        for k, colour in enumerate(R.LINE_COLOURS[:2]):
+            hits = int((np.abs(px - np.array(mcolors.to_rgb(colour))).max(axis=1) < 0.02).sum())
+            assert (hits > 500) == (k < drawn), (symbols, colour, hits)  # SPY's line is there only when asked
+
+
+def test_cli_regimes_chart_creates_missing_folders_like_out(home, tmp_path):
+    res = CliRunner().invoke(cli, ["regimes", "--chart", "charts/2025/regimes.png", "--offline"])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "charts" / "2025" / "regimes.png").read_bytes()[:4] == b"\x89PNG"
+    assert res.stdout.strip().endswith("chart: charts/2025/regimes.png")
+
+
+@pytest.mark.parametrize("chart, code, text", [
+    ("afile/regimes.png", 1, "cannot write to afile: afile is not a folder"),
+    ("afile/sub/regimes.png", 1, "cannot write to afile/sub: afile is not a folder"),
+    ("charts/", 2, "is not a file name"),
+    ("", 2, "is not a file name"),
+    (".", 2, "is a directory"),
+])
+def test_cli_regimes_bad_chart_path_is_one_line_and_writes_nothing(home, tmp_path, chart, code, text):
+    (tmp_path / "afile").write_text("keep")
+    before = sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "home" not in p.parts)
+    res = CliRunner().invoke(cli, ["regimes", "--chart", chart, "--offline"])
+    assert res.exit_code == code, res.output
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: ") and text in lines[0], res.stderr
+    assert res.stdout == ""
+    assert sorted(p.relative_to(tmp_path) for p in tmp_path.rglob("*") if "home" not in p.parts) == before
+    assert (tmp_path / "afile").read_text() == "keep"
+
+
+def test_cli_regimes_failed_write_keeps_the_old_chart(home, tmp_path, monkeypatch):
+    from matplotlib.figure import Figure
+
+    old = tmp_path / "regimes.png"
+    old.write_bytes(b"old chart")
+
+    def half_then_fail(self, fh, **kw):
+        fh.write(b"\x89PNG half")
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(Figure, "savefig", half_then_fail)
+    res = CliRunner().invoke(cli, ["regimes", "--offline"])
+    assert res.exit_code == 1, res.output
+    assert res.stderr.strip() == "error: cannot write to .: No space left on device"
+    assert old.read_bytes() == b"old chart"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["home", "regimes.png"]  # no temporary file left
 
 
 @pytest.mark.parametrize("args, code, text", [
