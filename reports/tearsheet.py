@@ -18,6 +18,21 @@ from pathlib import Path
 import pandas as pd
 
 
+def _bars_at_index_positions():
+    """Context for the quantstats render: pandas bar plots put bar i at x=i, as quantstats expects.
+
+    pandas 3 draws a bar plot of a time series with a frequency at the periods' ordinals (GH#1918:
+    a year-end bar for 2019 at x=49, years since 1970). quantstats 0.0.86's "EOY Returns vs
+    Benchmark" (``_plotting/core.py`` ``plot_returns_bars``: ``df.plot(kind="bar")`` on year-end
+    resampled returns) then labels ticks 0..n-1 itself (``set_xticklabels`` / ``plt.xticks(arange(n))``),
+    so each year's bars sat one label to the right (<= 10 years) or far right of all labels (more).
+    ``x_compat`` is pandas' public switch back to positions 0..n-1. It only affects pandas' own
+    ``.plot``, which the tear sheet uses for this one chart (the others call matplotlib or seaborn),
+    and ``use`` restores the old value on exit. Checked by tests/test_tearsheet_eoy.py.
+    """
+    return pd.plotting.plot_params.use("x_compat", True)
+
+
 def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
            assumptions: dict[str, str] | None = None) -> Path:
     """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
@@ -29,7 +44,7 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
 
     matplotlib.use("Agg")
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    with warnings.catch_warnings():
+    with warnings.catch_warnings(), _bars_at_index_positions():
         warnings.simplefilter("ignore")
         import quantstats as qs
 
