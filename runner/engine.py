@@ -141,15 +141,22 @@ def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: li
         closes[CASH] = inputs.ohlc[CASH]["close"]
     series = {s: inputs.stored_series[s].data for s in inputs.stored_series}
     view = View.build(closes, series, PUBLICATION_LAG_BDAYS)
-    decisions, rows = [], []
+    dates = decision_dates(inputs.calendar, rule.schedule)
+    decisions, labels, texts = [], [], []
+    as_json: dict[tuple, str] = {}  # daily rules repeat the same target; format each one once
     with user_code_errors(type(rule)):
-        for date in decision_dates(inputs.calendar, rule.schedule):
+        for date in dates:
             out = rule.target(view.at(date))
             tgt = out if isinstance(out, Target) else Target(dict(out))
             decisions.append((date, tgt.weights))
-            rows.append({"date": date.strftime("%Y-%m-%d"), "label": tgt.label,
-                         "weights": json.dumps({k: round(v, 10) for k, v in tgt.weights.items()})})
-    return decisions, pd.DataFrame(rows, columns=["date", "label", "weights"])
+            labels.append(tgt.label)
+            key = tuple(tgt.weights.items())
+            text = as_json.get(key)
+            if text is None:
+                text = as_json[key] = json.dumps({k: round(v, 10) for k, v in tgt.weights.items()})
+            texts.append(text)
+    return decisions, pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "label": labels, "weights": texts},
+                                   columns=["date", "label", "weights"])
 
 
 def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:

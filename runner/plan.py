@@ -74,6 +74,19 @@ def _trade_days(w: np.ndarray, decide: np.ndarray, arriving: np.ndarray, whole: 
     return days
 
 
+def _weight_row(w: dict[str, float], pos: dict[str, int], assets: list[str], date: pd.Timestamp) -> np.ndarray:
+    row = np.zeros(len(assets))
+    for sym, x in w.items():
+        if sym not in pos:
+            raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {assets}")
+        if not np.isfinite(x) or x < -1e-12:
+            raise EngineError(f"the rule returned weight {x!r} for {sym} on {date:%Y-%m-%d}; weights must be >= 0")
+        row[pos[sym]] = max(float(x), 0.0)
+    if row.sum() > 1.0 + 1e-9:
+        raise EngineError(f"the rule's weights on {date:%Y-%m-%d} add up to {row.sum():.4f} > 1 (no leverage)")
+    return row
+
+
 def build_weights(calendar: pd.DatetimeIndex, assets: list[str],
                   decisions: list[tuple[pd.Timestamp, dict[str, float]]]) -> tuple[np.ndarray, np.ndarray]:
     """Forward-fill decisions into a weight matrix; flag decision days."""
@@ -81,16 +94,12 @@ def build_weights(calendar: pd.DatetimeIndex, assets: list[str],
     weights = np.full((len(calendar), len(assets)), np.nan)
     decide = np.zeros(len(calendar), dtype=bool)
     idx = calendar.get_indexer([d for d, _ in decisions])
+    rows: dict[tuple, np.ndarray] = {}  # daily rules repeat the same target: check each one once
     for i, (date, w) in zip(idx, decisions, strict=True):
-        row = np.zeros(len(assets))
-        for sym, x in w.items():
-            if sym not in pos:
-                raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {assets}")
-            if not np.isfinite(x) or x < -1e-12:
-                raise EngineError(f"the rule returned weight {x!r} for {sym} on {date:%Y-%m-%d}; weights must be >= 0")
-            row[pos[sym]] = max(float(x), 0.0)
-        if row.sum() > 1.0 + 1e-9:
-            raise EngineError(f"the rule's weights on {date:%Y-%m-%d} add up to {row.sum():.4f} > 1 (no leverage)")
+        key = tuple(w.items())
+        row = rows.get(key)
+        if row is None:
+            row = rows[key] = _weight_row(w, pos, assets, date)
         weights[i] = row
         decide[i] = True
     weights = pd.DataFrame(weights).ffill().fillna(0.0).to_numpy()

@@ -24,6 +24,7 @@ class View:
         self._series = series
         self._published = {k: v.values for k, v in published.items()}
         self.date: pd.Timestamp | None = None
+        self._t64: np.datetime64 | None = None
 
     @classmethod
     def build(cls, closes: dict[str, pd.Series], series: dict[str, pd.Series], lag_bdays: int) -> View:
@@ -33,12 +34,13 @@ class View:
 
     def at(self, date: pd.Timestamp) -> View:
         self.date = pd.Timestamp(date)
+        self._t64 = self.date.to_datetime64()  # converted once per date, not per lookup
         return self
 
     def _known(self, symbol: str) -> int:
         if symbol not in self._closes:
             raise DataError(f"the rule asked for prices of {symbol}, which it did not declare")
-        return int(np.searchsorted(self._close_dates[symbol], np.datetime64(self.date), side="right"))
+        return int(self._close_dates[symbol].searchsorted(self._t64, side="right"))
 
     def close(self, symbol: str) -> pd.Series:
         return self._closes[symbol].iloc[: self._known(symbol)]
@@ -51,5 +53,5 @@ class View:
     def series(self, series_id: str) -> pd.Series:
         if series_id not in self._series:
             raise DataError(f"the rule asked for series {series_id}, which it did not declare")
-        n = np.searchsorted(self._published[series_id], np.datetime64(self.date), side="right")
+        n = self._published[series_id].searchsorted(self._t64, side="right")
         return self._series[series_id].iloc[:n]
