@@ -13,9 +13,14 @@ import html
 import logging
 import re
 import warnings
+from contextlib import contextmanager
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
+
+#: The matplotlib backend the charts are drawn with (see reports/_tearsheet_backend.py).
+BACKEND = "module://r2k.reports._tearsheet_backend"
 
 
 def _bars_at_index_positions():
@@ -33,6 +38,89 @@ def _bars_at_index_positions():
     return pd.plotting.plot_params.use("x_compat", True)
 
 
+@contextmanager
+def _no_repeated_work():
+    """Context for the quantstats render: skip work quantstats 0.0.86 repeats, with the same results.
+
+    Three pure functions are short-cut for the length of one render (and put back on exit):
+
+    - ``stats.drawdown_details`` runs a pandas quantile per drawdown period (hundreds over 20
+      years), and the render asks for the strategy's three times (metrics table, worst-drawdowns
+      table, drawdown-periods chart): each distinct series is now computed once. A DataFrame is
+      done column by column, exactly as quantstats does it, so its columns share that cache;
+    - ``utils.aggregate_returns`` (monthly/yearly compounding through a Python-level groupby apply)
+      is asked for the same aggregation by several metrics (best, worst, win rate, averages, ...);
+    - ``utils._prepare_benchmark`` (15 calls) compares ``set(period)`` with ``set(benchmark.index)``,
+      building two sets of ~5,000 Timestamps each time, only to re-align a benchmark whose dates
+      differ: ours is already on exactly the returns' dates, which ``Index.equals`` sees at once.
+
+    The caches are keyed on the data's exact bytes (float64 values, dates, names) and hand every
+    caller its own copy. Together about a quarter of a render's CPU; the written page is byte for
+    byte the same (tests/test_tearsheet_fast.py). Functions a quantstats version lacks are left alone.
+    """
+    from quantstats import _compat, stats, utils
+
+    details = getattr(stats, "drawdown_details", None)
+    aggregate = getattr(utils, "aggregate_returns", None)
+    prepare = getattr(utils, "_prepare_benchmark", None)
+    concat = getattr(_compat, "safe_concat", None)
+    details_cache: dict = {}
+    aggregate_cache: dict = {}
+
+    def drawdown_details(drawdown):
+        if isinstance(drawdown, pd.DataFrame) and concat is not None:  # as quantstats: column by column
+            return concat({col: drawdown_details(drawdown[col]) for col in drawdown.columns}, axis=1)
+        key = _content_key(drawdown, named=False)  # a Series' result does not depend on its name
+        if key is None:
+            return details(drawdown)
+        if key not in details_cache:
+            details_cache[key] = details(drawdown)
+        return details_cache[key].copy()
+
+    def aggregate_returns(returns, period=None, compounded=True):
+        key = _content_key(returns, named=True)
+        if key is None or not (period is None or isinstance(period, str)):
+            return aggregate(returns, period, compounded)
+        key = (key, period, bool(compounded))
+        if key not in aggregate_cache:
+            aggregate_cache[key] = aggregate(returns, period, compounded)
+        return aggregate_cache[key].copy()
+
+    def prepare_benchmark(benchmark=None, period="max", rf=0.0, prepare_returns=True):
+        if (isinstance(period, pd.DatetimeIndex) and isinstance(benchmark, pd.Series)
+                and benchmark.index.equals(period)):
+            period = "max"  # equal indexes, so equal sets: quantstats would not re-align it anyway
+        return prepare(benchmark, period, rf, prepare_returns)
+
+    patches = [(stats, "drawdown_details", details, drawdown_details),
+               (utils, "aggregate_returns", aggregate, aggregate_returns),
+               (utils, "_prepare_benchmark", prepare, prepare_benchmark)]
+    patches = [p for p in patches if p[2] is not None]
+    try:
+        for mod, name, _, fast in patches:
+            setattr(mod, name, fast)
+        yield
+    finally:
+        for mod, name, original, _ in patches:
+            setattr(mod, name, original)
+
+
+def _content_key(x, *, named: bool) -> tuple | None:
+    """Equal exactly when two float64 Series/DataFrames on a DatetimeIndex hold the same data (None: no key)."""
+    if not isinstance(x, (pd.Series, pd.DataFrame)) or not isinstance(x.index, pd.DatetimeIndex):
+        return None
+    frame = x.to_frame() if isinstance(x, pd.Series) else x
+    if not all(str(t) == "float64" for t in frame.dtypes):
+        return None
+    names = (x.name if isinstance(x, pd.Series) else tuple(x.columns)) if named else None
+    try:
+        hash(names)
+    except TypeError:
+        return None
+    values = np.ascontiguousarray(frame.to_numpy(dtype="float64"))
+    return (type(x).__name__, names, str(x.index.tz), x.index.asi8.tobytes(), values.shape, values.tobytes())
+
+
 def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
            assumptions: dict[str, str] | None = None) -> Path:
     """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
@@ -42,7 +130,7 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     """
     import matplotlib
 
-    matplotlib.use("Agg")
+    matplotlib.use(BACKEND)  # Agg, minus a redundant redraw of every chart after it is saved
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     with warnings.catch_warnings(), _bars_at_index_positions():
         warnings.simplefilter("ignore")
@@ -54,8 +142,9 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
         if benchmark is not None:
             bench = benchmark.reindex(rets.index).fillna(0.0).astype("float64")
             bench.name = benchmark.name or "Benchmark"
-        qs.reports.html(rets, benchmark=bench, output=str(path), title=title, match_dates=False,
-                        download_filename=path.name)
+        with _no_repeated_work():
+            qs.reports.html(rets, benchmark=bench, output=str(path), title=title, match_dates=False,
+                            download_filename=path.name)
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
     text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web

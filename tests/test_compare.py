@@ -280,7 +280,7 @@ def test_no_common_window_is_one_line(home, tmp_path):
 # tear sheets in parallel processes, the page itself
 
 
-def _fake_render(returns, path, title, benchmark=None):
+def _fake_render(returns, path, title, benchmark=None, assumptions=None):
     """Record the worker's pid, then wait (up to 30 s) until every expected render has started."""
     import time
 
@@ -289,39 +289,67 @@ def _fake_render(returns, path, title, benchmark=None):
     deadline = time.monotonic() + 30
     while len(list(meet.iterdir())) < int(os.environ["R2K_TEST_WORKERS"]) and time.monotonic() < deadline:
         time.sleep(0.02)
-    Path(path).write_text(f"<html><title>{title}</title>pid={os.getpid()} n={len(returns)} b={benchmark is not None}</html>")
+    fill = (assumptions or {}).get("fill")
+    Path(path).write_text(f"<html><title>{title}</title>pid={os.getpid()} n={len(returns)} b={benchmark is not None} "
+                          f"fill={fill}</html>")
     return path
 
 
-@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork", reason="patching reaches workers by fork")
+HAS_FORK = "fork" in __import__("multiprocessing").get_all_start_methods()
+
+
+@pytest.mark.skipif(not HAS_FORK, reason="patching reaches workers by fork")
 def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
-    workers = min(2, os.cpu_count() or 1)
+    workers = min(3, 2 * (os.cpu_count() or 1))  # one worker per tear sheet, up to twice the cores
     (tmp_path / "meet").mkdir()
     monkeypatch.setenv("R2K_TEST_MEET", str(tmp_path / "meet"))
     monkeypatch.setenv("R2K_TEST_WORKERS", str(workers))
+    monkeypatch.setattr("r2k.runner.compare.START_METHOD", "fork")  # the fork server would not see the patches
     monkeypatch.setattr("r2k.reports.tearsheet.render", _fake_render)
     monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)  # skip the quantstats import
     out = tmp_path / "ts"
-    ok(invoke("compare", "buy-and-hold", "dca", "--offline", "--out", out))
+    ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold:again", "--offline", "--out", out))
     pids = set()
-    for name in ("buy-and-hold", "dca"):
+    for name in ("buy-and-hold", "dca", "again"):
         text = (out / name / "tearsheet.html").read_text()
         pid = int(re.search(r"pid=(\d+)", text).group(1))
         assert pid != os.getpid() and "b=True" in text and f"r2k {name} " in text
+        assert "fill=next-open: " in text  # the sheet states how the numbers were made, as a run's does
         assert f"n={len(read_returns(out / name))}" in text
         pids.add(pid)
-    assert len(pids) == workers  # with 2 CPUs, both tear sheets were being rendered at the same time
+    assert len(pids) == workers  # even with 2 CPUs, all three tear sheets were being rendered at the same time
     page = (out / "index.html").read_text()
-    assert 'href="buy-and-hold/tearsheet.html"' in page and 'href="dca/tearsheet.html"' in page
+    assert all(f'href="{name}/tearsheet.html"' in page for name in ("buy-and-hold", "dca", "again"))
     assert not (out / ".tearsheets").exists()
 
 
-def _broken_render(returns, path, title, benchmark=None):
+def _worker_state() -> tuple[int, bool | None]:
+    from r2k.runner import compare
+
+    return os.getpid(), compare.quantstats_inherited
+
+
+@pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork server")
+def test_workers_are_forked_with_quantstats_already_imported():
+    from r2k.runner.compare import START_METHOD, start_pool
+
+    assert START_METHOD == "forkserver"
+    pool = start_pool(3)
+    try:
+        states = [f.result(timeout=120) for f in [pool.submit(_worker_state) for _ in range(3)]]
+    finally:
+        pool.shutdown(wait=True)
+    assert all(pid != os.getpid() for pid, _ in states)
+    assert [inherited for _, inherited in states] == [True, True, True]  # imported once, in the fork server
+
+
+def _broken_render(returns, path, title, benchmark=None, assumptions=None):
     raise RuntimeError("renderer crashed")
 
 
-@pytest.mark.skipif(__import__("multiprocessing").get_start_method() != "fork", reason="patching reaches workers by fork")
+@pytest.mark.skipif(not HAS_FORK, reason="patching reaches workers by fork")
 def test_failed_tear_sheet_leaves_no_folder(home, tmp_path, monkeypatch):
+    monkeypatch.setattr("r2k.runner.compare.START_METHOD", "fork")
     monkeypatch.setattr("r2k.reports.tearsheet.render", _broken_render)
     monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)
     out = tmp_path / "bad"
