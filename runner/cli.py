@@ -12,6 +12,7 @@ import sys
 import click
 
 from r2k.data.errors import R2KError
+from r2k.runner.interrupt import sigterm_as_interrupt
 
 _DEBUG = False
 
@@ -69,7 +70,8 @@ class R2KGroup(click.Group):
         argv = list(sys.argv[1:] if args is None else args)
         _DEBUG = "--debug" in argv or os.environ.get("R2K_DEBUG") == "1"
         try:
-            rv = super().main(argv, prog_name or "r2k", complete_var, standalone_mode=False, **extra)
+            with sigterm_as_interrupt():  # SIGTERM stops like Ctrl-C: temp folders removed, workers ended
+                rv = super().main(argv, prog_name or "r2k", complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
         except click.Abort:

@@ -1,7 +1,8 @@
 """Comparing strategies (or existing run folders) over one explicit common window.
 
     from r2k.runner.compare import Entry, compare
-    from r2k.runner.spec import RunSpec
+    from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
+from r2k.runner.spec import RunSpec
     out = compare([Entry("buy-and-hold", RunSpec("buy-and-hold", start="2005-01-01")),
                    Entry("dca", RunSpec("dca", start="2005-01-01"))], benchmark="SPY")
 
@@ -32,6 +33,7 @@ from pathlib import Path
 import pandas as pd
 
 from r2k.data.errors import DataError, R2KError, UsageError
+from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
 from r2k.runner.result import Result
 from r2k.runner.spec import RunSpec
 
@@ -248,9 +250,7 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
             out: Path | None = None, store=None, offline: bool = False, basis: str = "daily", tearsheets: bool = True,
             warn: Warn | None = None, providers: dict | None = None) -> Comparison:
     """Run (or load) every entry, align them on one common window, and write the comparison folder."""
-    from r2k.data import loader
     from r2k.data.store import Store
-    from r2k.runner.engine import run as run_spec
     from r2k.runner.spec import parse_date
 
     if not entries:
@@ -276,54 +276,69 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
         raise UsageError(f"--out {folder} exists and is not a folder")
     user_start = pd.Timestamp(parse_date(start, "start")) if start else None
     user_end = pd.Timestamp(parse_date(end, "end")) if end else None
-    pool = start_pool(len(entries)) if tearsheets else None
-    try:
-        bench_prices = None
-        if benchmark:
-            bench_prices = loader.get(benchmark, series=False, store=store, offline=offline, warn=say).data["adj_close"]
-            bench_prices = bench_prices.rename(benchmark)
-
-        def execute(spec: RunSpec) -> Result:
-            return run_spec(spec, store=store, offline=offline, warn=say, providers=providers)
-
-        first = {e.label: execute(e.spec) if e.spec is not None else load_run_folder(e.folder) for e in entries}
-        results = dict(first)
-        for _ in range(MAX_PASSES):
-            lows = {k: r.start for k, r in results.items()}
-            highs = {k: r.end for k, r in results.items()}
-            bounds_lo = [*lows.values(), *([user_start] if user_start else [])]
-            bounds_hi = [*highs.values(), *([user_end] if user_end else [])]
-            if bench_prices is not None:
-                bounds_lo.append(bench_prices.index[0])
-                bounds_hi.append(bench_prices.index[-1])
-            ws, we = max(bounds_lo), min(bounds_hi)
-            if ws >= we:
-                have = ", ".join(f"{k} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}" for k, r in results.items())
-                raise DataError(f"the members have no common window ({have})")
-            todo = [e for e in entries if (results[e.label].start, results[e.label].end) != (ws, we)]
-            if not todo:
-                break
-            for e in todo:
-                if e.spec is not None:
-                    results[e.label] = execute(replace(e.spec, start=f"{ws:%Y-%m-%d}", end=f"{we:%Y-%m-%d}"))
-                else:
-                    results[e.label] = restrict(first[e.label], ws, we)
-        else:
-            raise DataError("could not put the members on one common window (their calendars keep disagreeing)")
-
-        _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say)
-        summary_holder: list[pd.DataFrame] = []
-
-        def fill(tmp: Path) -> None:
-            summary_holder.append(_write(tmp, entries, results, bench_prices, ws, we, basis, pool, shown))
-
-        from r2k.reports.runfolder import atomic_folder
-
-        atomic_folder(folder, fill)
-    finally:
+    with sigterm_as_interrupt():
+        pool = start_pool(len(entries)) if tearsheets else None
+        try:
+            summary, ws, we = _compare(entries, pool, folder, benchmark=benchmark, store=store, offline=offline,
+                                       providers=providers, say=say, shown=shown, basis=basis,
+                                       user_start=user_start, user_end=user_end)
+        except BaseException:
+            if pool is not None:
+                stop_pool(pool)
+            raise
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return Comparison(folder=folder, summary=summary_holder[0], start=ws, end=we, warnings=shown)
+    return Comparison(folder=folder, summary=summary, start=ws, end=we, warnings=shown)
+
+
+def _compare(entries: list[Entry], pool: ProcessPoolExecutor | None, folder: Path, *, benchmark, store, offline,
+             providers, say: Warn, shown: list[str], basis: str, user_start, user_end):
+    """Run the members on one common window and write the comparison folder; (summary, start, end)."""
+    from r2k.data import loader
+    from r2k.reports.runfolder import atomic_folder
+    from r2k.runner.engine import run as run_spec
+
+    bench_prices = None
+    if benchmark:
+        bench_prices = loader.get(benchmark, series=False, store=store, offline=offline, warn=say).data["adj_close"]
+        bench_prices = bench_prices.rename(benchmark)
+
+    def execute(spec: RunSpec) -> Result:
+        return run_spec(spec, store=store, offline=offline, warn=say, providers=providers)
+
+    first = {e.label: execute(e.spec) if e.spec is not None else load_run_folder(e.folder) for e in entries}
+    results = dict(first)
+    for _ in range(MAX_PASSES):
+        lows = {k: r.start for k, r in results.items()}
+        highs = {k: r.end for k, r in results.items()}
+        bounds_lo = [*lows.values(), *([user_start] if user_start else [])]
+        bounds_hi = [*highs.values(), *([user_end] if user_end else [])]
+        if bench_prices is not None:
+            bounds_lo.append(bench_prices.index[0])
+            bounds_hi.append(bench_prices.index[-1])
+        ws, we = max(bounds_lo), min(bounds_hi)
+        if ws >= we:
+            have = ", ".join(f"{k} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}" for k, r in results.items())
+            raise DataError(f"the members have no common window ({have})")
+        todo = [e for e in entries if (results[e.label].start, results[e.label].end) != (ws, we)]
+        if not todo:
+            break
+        for e in todo:
+            if e.spec is not None:
+                results[e.label] = execute(replace(e.spec, start=f"{ws:%Y-%m-%d}", end=f"{we:%Y-%m-%d}"))
+            else:
+                results[e.label] = restrict(first[e.label], ws, we)
+    else:
+        raise DataError("could not put the members on one common window (their calendars keep disagreeing)")
+
+    _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say)
+    summary_holder: list[pd.DataFrame] = []
+
+    def fill(tmp: Path) -> None:
+        summary_holder.append(_write(tmp, entries, results, bench_prices, ws, we, basis, pool, shown))
+
+    atomic_folder(folder, fill)
+    return summary_holder[0], ws, we
 
 
 def _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say: Warn) -> None:

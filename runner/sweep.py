@@ -104,28 +104,21 @@ def _ignore_sigint() -> None:
 
 def _run_pool(tasks: list[Task], on_result, workers: int) -> None:
     """A local process pool that Ctrl-C or SIGTERM stops at once, leaving no worker behind."""
-    import signal
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    def on_term(signum, frame):
-        raise KeyboardInterrupt
+    from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
 
-    previous = signal.signal(signal.SIGTERM, on_term)
-    pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
-    try:
-        futures = [pool.submit(evaluate, t) for t in tasks]
-        for fut in as_completed(futures):
-            on_result(fut.result())
-    except BaseException:
-        for fut in futures if "futures" in locals() else []:
-            fut.cancel()
-        for proc in list(getattr(pool, "_processes", {}).values()):  # no public API stops running tasks
-            proc.terminate()
-        pool.shutdown(wait=True, cancel_futures=True)
-        raise
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-    pool.shutdown()
+    with sigterm_as_interrupt():
+        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
+        futures: list = []
+        try:
+            futures = [pool.submit(evaluate, t) for t in tasks]
+            for fut in as_completed(futures):
+                on_result(fut.result())
+        except BaseException:
+            stop_pool(pool, futures)
+            raise
+        pool.shutdown()
 
 
 def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None) -> None:

@@ -535,3 +535,44 @@ def test_user_strategy_compared_from_a_config_file(home, tmp_path):
     got2 = rows(tmp_path / "cmp2")
     opens = FRAMES["IWM"]["open"]
     assert float(got2["all-iwm"]["total_return"]) == pytest.approx(iwm.iloc[-1] / opens.iloc[1] - 1, rel=1e-9)
+
+
+def test_sigterm_during_tear_sheets_leaves_no_folder_and_no_process(home, tmp_path):
+    """SIGTERM (to the main process only) stops like Ctrl-C: temp folder removed, every worker ended."""
+    import contextlib
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    out = tmp_path / "term"
+    cmd = [sys.executable, "-m", "r2k.runner", "compare", "buy-and-hold", "dca", "buy-and-hold:again", "--offline",
+           "--out", str(out)]
+    log = tmp_path / "stderr.txt"  # a file, not a pipe: a leftover worker would hold a pipe open forever
+    with log.open("wb") as err_file:
+        p = subprocess.Popen(cmd, stderr=err_file, stdout=subprocess.DEVNULL, start_new_session=True,
+                             env={**os.environ, "R2K_HOME": str(home.root)})
+    try:
+        deadline = time.time() + 120
+        while time.time() < deadline and not list(tmp_path.glob(".term.*.tmp/.tearsheets")):
+            time.sleep(0.05)
+        assert list(tmp_path.glob(".term.*.tmp/.tearsheets")), "the tear sheets never started"
+        time.sleep(0.5)
+        p.send_signal(signal.SIGTERM)
+        p.wait(timeout=30)
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.killpg(p.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.1)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(p.pid, 0)  # no worker (nor the fork server) of that session is left
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)  # only if the test failed: leave nothing running
+    err = log.read_text()
+    assert p.returncode != 0 and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1 and err.strip().startswith("error: "), err
+    assert not out.exists() and not list(tmp_path.glob(".term*")), "a half-written folder was left"
