@@ -5,10 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-from r2k.runner.plan import Plan
+if TYPE_CHECKING:
+    from r2k.runner.plan import Plan
 
 
 class TradeLog(Sequence):
