@@ -28,6 +28,8 @@ ADJUSTMENT = {
 
 #: Overlap re-fetched on an incremental refresh to detect re-adjustment after a dividend or split.
 OVERLAP_DAYS = 10
+#: Said when a refresh replaces the whole stored history.
+READJUSTED = "history re-adjusted since the last fetch (a dividend or split): replaced all of it"
 #: Don't ask a provider again for a symbol refreshed this recently.
 MIN_REFRESH_AGE = dt.timedelta(hours=6)
 
@@ -82,6 +84,25 @@ def _overlap_matches(old: pd.DataFrame | pd.Series, new: pd.DataFrame | pd.Serie
     return True
 
 
+def merge_refresh(old: pd.DataFrame | pd.Series, new: pd.DataFrame | pd.Series) -> pd.DataFrame | pd.Series:
+    """The stored history updated by a tail refresh: the provider's rows win where both have a
+    day, and every stored day the answer does not mention is kept.
+
+    An answer may stop short of what is stored (a provider's partial day, a truncated reply) or
+    skip a day; neither may delete history that was already fetched.
+    """
+    kept = old[~old.index.isin(new.index)]
+    return pd.concat([kept, new]).sort_index()
+
+
+def _refuse_shorter(name: str, old: pd.DataFrame | pd.Series, new: pd.DataFrame | pd.Series) -> None:
+    """A full replacement must cover at least the stored range, or the store keeps what it had."""
+    if new.index[0] > old.index[0] or new.index[-1] < old.index[-1]:
+        raise DataUnavailable(
+            f"{name}: the provider's full history {new.index[0]:%Y-%m-%d}..{new.index[-1]:%Y-%m-%d} covers less than "
+            f"the stored {old.index[0]:%Y-%m-%d}..{old.index[-1]:%Y-%m-%d}; kept the stored history")
+
+
 def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
           providers: dict | None = None, full: bool = False) -> tuple[Stored, str]:
     """Fetch ``name`` from its provider into the store; return the stored data and what happened.
@@ -103,16 +124,18 @@ def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
             tail_start = (old.data.index[-1] - pd.Timedelta(days=OVERLAP_DAYS)).date()
             checked = prov.fetch(name, tail_start, None)
             if _overlap_matches(old.data, checked.frame):
-                merged = pd.concat([old.data[old.data.index < checked.frame.index[0]], checked.frame])
+                merged = merge_refresh(old.data, checked.frame)
                 added = int((merged.index > old.data.index[-1]).sum())
                 meta = _meta_for(name, kind, prov.name, checked)
                 meta.notes = old.meta.notes + checked.notes
                 store.write(kind, name, merged, meta)
                 return store.read(kind, name), f"{name}: +{added} rows (incremental)"
-            what = "history re-adjusted since last fetch; fetched all of it again"
+            what = READJUSTED
         else:
             what = "fetched"
         checked = prov.fetch(name, start, None)
+        if old is not None and start is None:
+            _refuse_shorter(name, old.data, checked.frame)
         store.write(kind, name, checked.frame, _meta_for(name, kind, prov.name, checked))
         got = store.read(kind, name)
         return got, f"{name}: {what}, {got.meta.rows} rows {got.meta.start}..{got.meta.end}"
@@ -183,7 +206,9 @@ def get(name: str, *, series: bool, store: Store, offline: bool, warn: Warn,
     wants_more = need_end is None or pd.Timestamp(stored.meta.end) < need_end
     if not offline and wants_more and _stale(stored.meta):
         try:
-            stored, _ = fetch(name, series=series, store=store, providers=providers)
+            stored, what = fetch(name, series=series, store=store, providers=providers)
+            if what.endswith(READJUSTED):
+                warn(what)
         except DataUnavailable as exc:
             warn(f"{name}: using cached data through {stored.meta.end} ({exc})")
     return stored

@@ -38,7 +38,7 @@ def test_readjusted_history_triggers_a_full_refetch(store):
     readjusted["adj_close"] *= 0.99  # a dividend re-scaled all of history
     prov.frames["IWM"] = readjusted
     got, what = loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
-    assert "again" in what
+    assert what.endswith(loader.READJUSTED)
     assert prov.calls[-1] == ("IWM", None, None)
     pd.testing.assert_series_equal(got.data["adj_close"], readjusted["adj_close"], check_freq=False)
 
@@ -103,3 +103,54 @@ def test_corrupt_store_file_is_refetched_when_online(store):
 def test_last_expected_close_skips_weekends():
     assert loader.last_expected_close(dt.date(2024, 6, 10)) == dt.date(2024, 6, 7)  # Monday -> Friday
     assert loader.last_expected_close(dt.date(2024, 6, 12)) == dt.date(2024, 6, 11)
+
+
+def test_a_refresh_that_stops_short_keeps_the_stored_tail(store):
+    """A valid answer that ends before the stored end (or skips a day) never deletes history."""
+    full = random_walk(300)
+    prov = FakeProvider("yahoo", {"IWM": full})
+    loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    short = full.iloc[:294].drop(full.index[290])  # 6 rows short at the end, one day missing inside
+    prov.frames["IWM"] = short
+    got, _ = loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    assert len(got.data) == 300
+    pd.testing.assert_frame_equal(got.data, full, check_freq=False)
+
+
+def test_a_refresh_corrects_and_adds_rows(store):
+    full = random_walk(300)
+    prov = FakeProvider("yahoo", {"IWM": full.iloc[:250]})
+    loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    newer = full.copy()
+    newer.iloc[-1, newer.columns.get_loc("volume")] += 1  # a corrected last row beyond the old end
+    prov.frames["IWM"] = newer
+    got, what = loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    assert "+50 rows" in what
+    pd.testing.assert_frame_equal(got.data, newer, check_freq=False)
+
+
+def test_a_shorter_readjusted_history_leaves_the_store_unchanged(store):
+    full = random_walk(300)
+    prov = FakeProvider("yahoo", {"IWM": full})
+    loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    readjusted = full.iloc[:297].copy()
+    readjusted["adj_close"] *= 0.99
+    prov.frames["IWM"] = readjusted
+    with pytest.raises(DataUnavailable, match="kept the stored history"):
+        loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    pd.testing.assert_frame_equal(store.read("prices", "IWM").data, full, check_freq=False)
+
+
+def test_a_full_replacement_is_said_in_one_line(store, monkeypatch):
+    full = random_walk(300, start="2019-01-01")
+    prov = FakeProvider("yahoo", {"IWM": full.iloc[:200]})
+    loader.fetch("IWM", series=False, store=store, providers={"prices": prov})
+    st = store.read("prices", "IWM")
+    st.meta.fetched_at = (loader._now() - dt.timedelta(days=2)).isoformat()
+    store.write("prices", "IWM", st.data, st.meta)
+    readjusted = full.copy()
+    readjusted["adj_close"] *= 0.99
+    prov.frames["IWM"] = readjusted
+    warnings = []
+    loader.get("IWM", series=False, store=store, offline=False, warn=warnings.append, providers={"prices": prov})
+    assert len(warnings) == 1 and "replaced all of it" in warnings[0]
