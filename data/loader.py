@@ -207,7 +207,7 @@ def get(name: str, *, series: bool, store: Store, offline: bool, warn: Warn,
     if not offline and wants_more and _stale(stored.meta):
         try:
             stored, what = fetch(name, series=series, store=store, providers=providers)
-            if what.endswith(READJUSTED):
+            if READJUSTED in what:
                 warn(what)
         except DataUnavailable as exc:
             warn(f"{name}: using cached data through {stored.meta.end} ({exc})")
