@@ -15,7 +15,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
-from r2k.data.errors import R2KError
+from r2k.data.errors import R2KError, UsageError
 
 LIBRARIES = ("r2k", "backtrader", "pandas", "numpy", "yfinance", "quantstats", "click", "pyarrow", "matplotlib")
 
@@ -34,9 +34,50 @@ def write_json(path: Path, obj) -> None:
     path.write_text(json.dumps(obj, indent=2, sort_keys=False, default=str) + "\n", encoding="utf-8")
 
 
-def atomic_folder(target: Path, fill: Callable[[Path], None]) -> Path:
-    """Create ``target`` by letting ``fill`` write into a temp folder, then renaming it into place."""
+#: Written into every folder r2k creates, so r2k replaces only folders it wrote.
+MARKER = ".r2k-folder"
+
+
+def written_by_r2k(folder: Path) -> bool:
+    """True for a folder r2k wrote: it has our marker, or (run folders of earlier versions) a
+    manifest.json with a run key."""
+    folder = Path(folder)
+    if (folder / MARKER).is_file():
+        return True
+    try:
+        return "run_key" in json.loads((folder / "manifest.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError, TypeError):
+        return False
+
+
+def check_replaceable(target: Path, what: str = "--out") -> None:
+    """Refuse to replace anything but nothing, an empty folder, or a folder r2k wrote.
+
+    An ``--out`` that names a user's own folder must never delete it; the check runs before any
+    work starts and again just before the rename.
+    """
     target = Path(target)
+    if not target.exists() and not target.is_symlink():
+        return
+    if target.is_symlink() or not target.is_dir():
+        raise UsageError(f"{what} {target} exists and is not a folder r2k wrote; choose another {what}")
+    try:
+        empty = not any(target.iterdir())
+    except OSError as exc:
+        raise R2KError(f"cannot read {target}: {exc.strerror or exc}") from None
+    if not empty and not written_by_r2k(target):
+        raise UsageError(f"{what} {target} is a folder r2k did not write (no {MARKER} in it); it is left as it is: "
+                       f"choose another {what} or remove that folder yourself")
+
+
+def atomic_folder(target: Path, fill: Callable[[Path], None], kind: str = "run") -> Path:
+    """Create ``target`` by letting ``fill`` write into a temp folder, then renaming it into place.
+
+    Only a folder r2k wrote (see :func:`check_replaceable`) is replaced; the new folder carries the
+    marker that says so.
+    """
+    target = Path(target)
+    check_replaceable(target)
     parent = target.parent
     try:
         parent.mkdir(parents=True, exist_ok=True)
@@ -45,6 +86,8 @@ def atomic_folder(target: Path, fill: Callable[[Path], None]) -> Path:
         raise R2KError(f"cannot write to {parent}: {exc.strerror or exc}") from None
     try:
         fill(tmp)
+        write_json(tmp / MARKER, {"written_by": "r2k", "kind": kind})
+        check_replaceable(target)
         old = None
         if target.exists():
             old = parent / f".{target.name}.old-{os.getpid()}"

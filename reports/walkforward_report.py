@@ -38,7 +38,7 @@ def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsh
             bench = wf.insample_returns.rename("in-sample best (hindsight)")
             render(wf.oos_returns, folder / "tearsheet.html", f"r2k walk-forward {base.strategy} (out of sample)", bench)
 
-    folder = atomic_folder(target, fill)
+    folder = atomic_folder(target, fill, kind="walkforward")
     json.dumps(oos)  # metrics are JSON-safe
     return folder
 

@@ -106,8 +106,9 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
         engine=s["engine"] or "backtrader", rf=str(s["rf"]),
     ).validated()
     target = Path(s["out"]) if s["out"] else Path("runs") / f"{spec.strategy}-{spec.key()}"
-    if target.exists() and not target.is_dir():
-        raise UsageError(f"--out {target} exists and is not a folder")
+    from r2k.reports.runfolder import check_replaceable
+
+    check_replaceable(target)
     resolved = resolved_config(spec, s, resolved_params, paths, target)
     execute(spec, target, store=store, offline=s["offline"], tearsheet=not s["no_tearsheet"], basis=s["stats"],
             config=resolved)

@@ -100,6 +100,11 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+    from dataclasses import asdict
+
+    from r2k.runner.sweep import check_sweep_folder
+
+    check_sweep_folder(out, asdict(base))
     n = len(combinations(g))
     click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
     try:
@@ -150,6 +155,13 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
                                  benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf)
+    if out is None:
+        ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
+                            "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)
+        out = Path("walkforward") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
+    from r2k.reports.runfolder import check_replaceable
+
+    check_replaceable(out)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
     wf = walk_forward(
@@ -158,10 +170,6 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
                                                dask_local=dask_local, basis=stats),
         run_one=lambda spec: run(spec, store=store, offline=True),
     )
-    if out is None:
-        ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
-                            "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)
-        out = Path("walkforward") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
     from r2k.reports.walkforward_report import write_walkforward
 
     folder = write_walkforward(wf, out, base=base, metric=metric, basis=stats, tearsheet=not no_tearsheet)

@@ -272,8 +272,9 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
                 warn(msg)
 
     folder = Path(out) if out is not None else default_folder(entries, benchmark=benchmark, start=start, end=end, basis=basis)
-    if folder.exists() and not folder.is_dir():
-        raise UsageError(f"--out {folder} exists and is not a folder")
+    from r2k.reports.runfolder import check_replaceable
+
+    check_replaceable(folder)
     user_start = pd.Timestamp(parse_date(start, "start")) if start else None
     user_end = pd.Timestamp(parse_date(end, "end")) if end else None
     with sigterm_as_interrupt():
@@ -337,7 +338,7 @@ def _compare(entries: list[Entry], pool: ProcessPoolExecutor | None, folder: Pat
     def fill(tmp: Path) -> None:
         summary_holder.append(_write(tmp, entries, results, bench_prices, ws, we, basis, pool, shown))
 
-    atomic_folder(folder, fill)
+    atomic_folder(folder, fill, kind="compare")
     return summary_holder[0], ws, we
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import io
 import json
 import os
 import sys
@@ -148,21 +149,43 @@ def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: i
 
 # -- the results journal -------------------------------------------------------------------
 def read_rows(path: Path) -> list[dict[str, str]]:
+    """The journal's complete rows. A last line without its line end was torn by a crash or a full
+    disk and is not a result; nor is a row with fewer fields than the header."""
+    if not path.is_file():
+        return []
+    text = path.read_text(encoding="utf-8", errors="replace")
+    if not text.endswith("\n"):
+        text = text[: text.rfind("\n") + 1]
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    return [row for row in reader if row.get("key") and None not in row.values() and None not in row]
+
+
+def journal_header(path: Path) -> list[str]:
+    """The header of an existing journal ([] when there is none)."""
     if not path.is_file():
         return []
     with path.open(newline="", encoding="utf-8") as fh:
-        return [row for row in csv.DictReader(fh) if row.get("key")]
+        return next(csv.reader(fh), None) or []
 
 
 class Journal:
-    """Appends one row per finished combination, flushed to disk at once."""
+    """Appends one row per finished combination, flushed to disk at once.
+
+    Opening it drops a torn last line (no line end) so the next row starts on a line of its own,
+    and widens the header when a new grid brings new columns (earlier rows keep their values).
+    """
 
     def __init__(self, path: Path, columns: list[str]):
         self.path = path
-        self.columns = columns
-        new = not path.is_file() or path.stat().st_size == 0
-        self.fh = path.open("a", newline="", encoding="utf-8")
-        self.writer = csv.DictWriter(self.fh, fieldnames=columns, extrasaction="ignore")
+        header = journal_header(path)
+        self.columns = header + [c for c in columns if c not in header] if header else list(columns)
+        if header and self.columns != header:
+            write_table(path, read_rows(path), self.columns)
+        elif header:
+            _drop_torn_tail(path)
+        new = not header
+        self.fh = path.open("a" if not new else "w", newline="", encoding="utf-8")
+        self.writer = csv.DictWriter(self.fh, fieldnames=self.columns, extrasaction="ignore")
         if new:
             self.writer.writeheader()
             self.fh.flush()
@@ -174,6 +197,16 @@ class Journal:
 
     def close(self) -> None:
         self.fh.close()
+
+
+def _drop_torn_tail(path: Path) -> None:
+    """Cut a last line that has no line end (a row torn mid-write)."""
+    data = path.read_bytes()
+    if data and not data.endswith(b"\n"):
+        with path.open("r+b") as fh:
+            fh.truncate(data.rfind(b"\n") + 1)
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 class Progress:
@@ -237,6 +270,7 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
 
     if metric not in METRICS:
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    check_sweep_folder(folder, asdict(base))
     store = Store()
     combos = combinations(grid)
     # validate every combination and load (or, online, refresh) all the data it needs, once, here
@@ -259,10 +293,6 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         spec = replace(base, params={**base.params, **params})
         tasks.append(Task(combo_key(base, spec.params, source), asdict(spec), str(store.root), basis))
 
-    folder.mkdir(parents=True, exist_ok=True)
-    results = folder / "results.csv"
-    done = {r["key"]: r for r in read_rows(results)}
-    todo = [t for t in tasks if t.key not in done]
     from r2k.reports.metrics import SUMMARY_KEYS
 
     columns = ["key"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid] + list(SUMMARY_KEYS)
@@ -270,8 +300,11 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         columns.append("xirr")
     about = {"spec": asdict(base), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
              "metric": metric, "combinations": len(tasks)}
-    (folder / "sweep.json").write_text(json.dumps(about, indent=2, default=str))
-    journal = Journal(results, columns if not done else _existing_columns(results, columns))
+    open_sweep_folder(folder, about)
+    results = folder / "results.csv"
+    done = {r["key"]: r for r in read_rows(results)}
+    todo = [t for t in tasks if t.key not in done]
+    journal = Journal(results, columns)
     bar = Progress(len(tasks), len(tasks) - len(todo), progress_stream)
     computed = 0
 
@@ -288,9 +321,58 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         journal.close()
         bar.close()
     wanted = {t.key for t in tasks}
+    write_table(results, rank(done.values(), metric), journal.columns)  # earlier grids' rows stay
     rows = rank([r for k, r in done.items() if k in wanted], metric)
-    _rewrite_sorted(results, rows, journal.columns)
     return SweepOutcome(folder, rows, computed, len(tasks) - len(todo))
+
+
+def check_sweep_folder(folder: Path, spec: dict) -> dict:
+    """Refuse a folder that is not this sweep's; return what its sweep.json says ({} if new).
+
+    A folder that r2k did not write (no marker, no sweep.json) is never written into; a sweep
+    folder of other base settings is refused (its rows answer another question); the same
+    settings with another grid extend it, keeping every earlier row.
+    """
+    from r2k.reports.runfolder import MARKER
+
+    folder = Path(folder)
+    meta = folder / "sweep.json"
+    if not folder.exists():
+        return {}
+    if not folder.is_dir():
+        raise UsageError(f"--out {folder} exists and is not a folder")
+    if any(folder.iterdir()) and not (meta.is_file() or (folder / MARKER).is_file()):
+        raise UsageError(f"--out {folder} is a folder r2k did not write; it is left as it is: choose another --out")
+    if not meta.is_file():
+        return {}
+    try:
+        before = json.loads(meta.read_text(encoding="utf-8"))
+    except ValueError:
+        return {}
+    old_spec = {k: v for k, v in before.get("spec", {}).items() if k != "params"}
+    new_spec = {k: v for k, v in json.loads(json.dumps(spec, default=str)).items() if k != "params"}
+    differs = sorted(k for k in set(old_spec) | set(new_spec) if old_spec.get(k) != new_spec.get(k))
+    if old_spec and differs:
+        raise UsageError(f"--out {folder} holds a sweep with other settings ({', '.join(differs)} differ); "
+                         "choose another --out")
+    return before
+
+
+def open_sweep_folder(folder: Path, about: dict) -> None:
+    """Make or reopen a sweep folder (see :func:`check_sweep_folder`), recording earlier grids."""
+    from r2k.reports.runfolder import MARKER, write_json
+
+    before = check_sweep_folder(folder, about["spec"])
+    grids = before.get("earlier_grids", [])
+    if before.get("grid") and before.get("grid") != about["grid"]:
+        grids = [*grids, before["grid"]]
+    about = {**about, **({"earlier_grids": grids} if grids else {})}
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_json(folder / MARKER, {"written_by": "r2k", "kind": "sweep"})
+        write_json(folder / "sweep.json", about)
+    except OSError as exc:
+        raise R2KError(f"cannot write to {folder}: {exc.strerror or exc}") from None
 
 
 def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers: int = 1,
@@ -310,14 +392,8 @@ def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers
     return rank(rows.values(), metric)
 
 
-def _existing_columns(path: Path, fallback: list[str]) -> list[str]:
-    with path.open(newline="", encoding="utf-8") as fh:
-        header = next(csv.reader(fh), None)
-    return header or fallback
-
-
-def _rewrite_sorted(path: Path, rows: list[dict], columns: list[str]) -> None:
-    """Replace the journal with the ranked table, atomically (a crash keeps the journal)."""
+def write_table(path: Path, rows: list[dict], columns: list[str]) -> None:
+    """Replace the journal with ``rows`` under ``columns``, atomically (a crash keeps the journal)."""
     tmp = path.with_suffix(".csv.tmp")
     with tmp.open("w", newline="", encoding="utf-8") as fh:
         w = csv.DictWriter(fh, fieldnames=columns, extrasaction="ignore")

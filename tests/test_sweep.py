@@ -96,9 +96,11 @@ def test_changed_spec_does_not_reuse_rows(synth_home, tmp_path):
     folder = tmp_path / "sw2"
     grid = {"window": [20, 40]}
     sweep_mod.sweep(RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark=None, engine="vector"), grid, folder, offline=True)
-    out = sweep_mod.sweep(RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark=None, engine="vector", commission_bps=10),
-                          grid, folder, offline=True)
-    assert out.computed == 2
+    changed = RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark=None, engine="vector", commission_bps=10)
+    with pytest.raises(UsageError, match="commission_bps differ"):  # its rows would answer another question
+        sweep_mod.sweep(changed, grid, folder, offline=True)
+    assert sweep_mod.combo_key(changed, changed.params, "s") != sweep_mod.combo_key(
+        RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark=None, engine="vector"), changed.params, "s")
 
 
 def _rows_by_params(rows):
