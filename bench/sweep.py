@@ -19,7 +19,7 @@ from common import WINDOW, real_store
 def main() -> None:
     real_store()
     from r2k.runner.spec import RunSpec
-    from r2k.runner.sweep import sweep
+    from r2k.runner.sweeps import sweep
 
     base = RunSpec("trend-filter", {"risk_off": "SPY"}, engine="vector", **WINDOW)
     grid = {"window": list(range(20, 520, 5))}

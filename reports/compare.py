@@ -51,6 +51,7 @@ class Member:
     params: dict[str, Any] = field(default_factory=dict)
     assumptions: dict[str, str] = field(default_factory=dict)
     rf: float | pd.Series = 0.0  # risk-free rate for Sharpe/Sortino, as in the member's run
+    metrics: dict[str, Any] | None = None  # the member's own metrics.json (one metrics path for every view)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -107,7 +108,8 @@ def summary_frame(members: Iterable[Member], basis: M.Basis = "daily") -> pd.Dat
     """One row per member: the metrics.json keys plus ``name`` and ``correlation`` (fractions)."""
     rows = []
     for m in members:
-        row = {"name": m.name, **member_metrics(m, basis), "correlation": correlation(m)}
+        row = {"name": m.name, **(m.metrics if m.metrics is not None else member_metrics(m, basis)),
+               "correlation": correlation(m)}
         rows.append({c: row.get(c) for c in COLUMNS})
     return pd.DataFrame(rows, columns=list(COLUMNS))
 

@@ -130,6 +130,8 @@ def manifest(result) -> dict:
     return {
         "spec": result.spec.to_dict(),
         "run_key": result.spec.key(),
+        "label": getattr(result, "label", "") or result.spec.strategy,
+        "benchmark_metrics": getattr(result, "benchmark_metrics", None),
         "strategy": {"name": result.spec.strategy, "description": result.strategy_doc, "params": result.params},
         "window": {"start": f"{result.start:%Y-%m-%d}", "end": f"{result.end:%Y-%m-%d}", "days": len(result.equity)},
         "assumptions": result.assumptions,
@@ -142,10 +144,15 @@ def manifest(result) -> dict:
     }
 
 
-def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str = "daily") -> Path:
-    """Write metrics, CSVs, manifest and (optionally) the tear sheet of ``result`` to ``target``."""
+def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str | None = None) -> Path:
+    """Write metrics, CSVs, manifest and (optionally) the tear sheet of ``result`` to ``target``.
+
+    The result comes finished from the engine (its ``metrics`` are what metrics.json holds); a
+    result without metrics (one restricted to a window, one loaded from an old folder) gets them
+    here, by the same policy.
+    """
     if not result.metrics:
-        result.metrics = compute_metrics(result, basis)
+        result.metrics = compute_metrics(result, basis or getattr(result.spec, "stats", "daily"))
 
     def fill(folder: Path) -> None:
         write_json(folder / "metrics.json", result.metrics)
@@ -158,9 +165,6 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
         result.decisions.to_csv(folder / "decisions.csv", index=False)
         write_json(folder / "manifest.json", manifest(result))
         if tearsheet:
-            from r2k.reports.tearsheet import render
-
-            title = f"r2k {result.spec.strategy} {result.start:%Y-%m-%d}..{result.end:%Y-%m-%d}"
-            render(result.returns, folder / "tearsheet.html", title, result.benchmark, result.assumptions)
+            result.tearsheet(folder / "tearsheet.html")
 
     return atomic_folder(target, fill)

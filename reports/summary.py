@@ -45,25 +45,48 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
     return started_from_zero(m, result)
 
 
-def format_summary(result, bench: dict | None) -> str:
+def summary_frame(result):
+    """The summary as a DataFrame: rows are ``ROWS``' labels, columns the result and its benchmark.
+
+    Values are numbers (fractions, dollars), not text; ``format_summary`` is its printed form.
+    """
+    import pandas as pd
+
+    m, bench = result.metrics, result.benchmark_metrics
+    cols = {result.label or result.spec.strategy: m}
+    if bench:
+        cols[result.benchmark_label()] = {**bench, "trades": None}
+    index = [label for key, label, _ in ROWS if key != "xirr" or "xirr" in m]
+    keys = [key for key, _, _ in ROWS if key != "xirr" or "xirr" in m]
+    return pd.DataFrame({c: [v.get(k) for k in keys] for c, v in cols.items()}, index=index)
+
+
+def format_summary(result, bench: dict | None = None) -> str:
     """A plain-text table; percent only here, at display time."""
     m = result.metrics
-    name = result.spec.strategy
-    label = "same deposits" if len(result.cashflows) > 1 else "buy & hold"
-    cols = [name] + ([f"{result.spec.benchmark} ({label})"] if bench else [])
-    lines = [f"{name} {m['start']}..{m['end']}  ({result.assumptions['fill']})"]
+    bench = bench if bench is not None else getattr(result, "benchmark_metrics", None)
+    name = getattr(result, "label", "") or result.spec.strategy
+    cols = [name] + ([result.benchmark_label()] if bench else [])
     width = max(len(label) for _, label, _ in ROWS)
-    lines.append(" " * width + "  " + "  ".join(f"{c:>18}" for c in cols))
+    colw = max(18, *(len(c) for c in cols))
+    lines = [f"{name} {m['start']}..{m['end']}  ({result.assumptions['fill']})"]
+    lines.append(" " * width + "  " + "  ".join(f"{c:>{colw}}" for c in cols))
     for key, label, kind in ROWS:
         if key == "xirr" and "xirr" not in m:
             continue
         vals = [_fmt(m.get(key), kind)] + ([_fmt(bench.get(key), kind)] if bench else [])
         if key == "trades" and bench:
             vals[1] = "-"
-        lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>18}" for v in vals))
+        lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>{colw}}" for v in vals))
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown (peak -> trough)':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
-    rf = result.spec.rf
+    spec = result.spec
+    if result.assumptions.get("deposits"):
+        lines.append(f"Deposits: {result.assumptions['deposits']}.")
+    if bench:
+        lines.append(f"Benchmark: {spec.benchmark} bought like the strategy (same initial cash, deposits on the same days, "
+                     "same fill timing and costs).")
+    rf = spec.rf
     rf_txt = "the daily fed funds rate (DFF)" if rf == "DFF" else f"{100 * float(rf):g}% a year"
     lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; Sharpe/Sortino risk-free rate {rf_txt}; "
                  "prices total-return adjusted.")

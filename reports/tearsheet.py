@@ -122,8 +122,12 @@ def _content_key(x, *, named: bool) -> tuple | None:
 
 
 def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
-           assumptions: dict[str, str] | None = None) -> Path:
+           assumptions: dict[str, str] | None = None, strategy_title: str | None = None,
+           benchmark_title: str | None = None) -> Path:
     """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
+
+    ``strategy_title`` / ``benchmark_title`` name the two series in the page's tables and legends
+    (the result's label and "SPY (same deposits)", never quantstats' "Strategy").
 
     ``assumptions`` (fill timing, signal lag, price basis, costs, what cash earns) are shown
     under the title, so the page says how its numbers were made.
@@ -143,8 +147,9 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
             bench = benchmark.reindex(rets.index).fillna(0.0).astype("float64")
             bench.name = benchmark.name or "Benchmark"
         with _no_repeated_work():
+            names = {k: v for k, v in (("strategy_title", strategy_title), ("benchmark_title", benchmark_title)) if v}
             qs.reports.html(rets, benchmark=bench, output=str(path), title=title, match_dates=False,
-                            download_filename=path.name)
+                            download_filename=path.name, **names)
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
     text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web

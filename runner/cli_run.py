@@ -37,8 +37,7 @@ class RunCommand(click.Command):
                                      "r2k run NAME --help lists NAME's parameters)")
             return
         try:
-            registry.set_search_paths(ctx.meta.get("r2k_paths", []))
-            info = discovery.strategy_info(registry.resolve(name))
+            info = discovery.strategy_info(registry.Registry.with_paths(ctx.meta.get("r2k_paths", [])).resolve(name))
         except R2KError as exc:
             formatter.write_text(str(exc))
             return
@@ -46,6 +45,9 @@ class RunCommand(click.Command):
             formatter.write_text(info["description"])
         with formatter.section("Parameters (-p key=value)"):
             formatter.write_dl([(k, f"default: {v!r}") for k, v in info["params"].items()] or [("(none)", "")])
+        if info.get("run_defaults"):
+            with formatter.section("Run defaults (flags override them)"):
+                formatter.write_text(info["run_defaults"])
 
 
 @click.command(cls=RunCommand)
@@ -64,54 +66,46 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
         slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, engine, store) -> None:
     """Backtest STRATEGY (a name, package.module:Class or file.py:Class) and write a run folder."""
     from r2k.data.errors import UsageError
+    from r2k.runner.build import build_spec
     from r2k.runner.config import load_run_config
-    from r2k.runner.spec import RunSpec
-    from r2k.strategies import discovery, registry
-    from r2k.strategies.base import coerce
+    from r2k.runner.labels import folder_name
+    from r2k.strategies.registry import Registry
 
     given = dict(strategy=strategy, symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
                  whole_shares=whole_shares, stats=stats, offline=offline, out=out, no_tearsheet=no_tearsheet,
                  engine=engine, rf=rf)
-    s = merge(given, load_run_config(config) if config else {}, explicit_params(click.get_current_context()))
+    explicit = explicit_params(click.get_current_context())
+    file = load_run_config(config) if config else {}
+    s = merge(given, file, explicit)
     if not s["strategy"]:
         raise UsageError("no strategy: give STRATEGY or 'strategy' in --config")
-    if s["stats"] not in ("daily", "monthly"):
-        raise UsageError(f"stats must be daily or monthly, not {s['stats']!r}")
     paths = [str(Path(p).resolve()) for p in strategy_path] + list(s["strategy_path"])
-    registry.set_search_paths(paths)
-    if registry.search_paths():
+    registry = Registry.with_paths(paths)
+    if registry.paths:
         for b in registry.catalog().broken:
             warn(f"could not load {b}")
-    cls = registry.resolve(s["strategy"])
-    name = discovery.strategy_name(cls)
-
-    p: dict[str, Any] = dict(s["params"])
-    if symbol is None and s["symbol"] is not None:  # the file's symbol; -p and --symbol beat it
-        p["symbol"] = s["symbol"]
-    p.update(parse_params(params))
-    if symbol is not None:
-        p["symbol"] = symbol
-    defaults = discovery.param_defaults(cls)
-    if "symbol" in p and "symbol" not in defaults:
-        raise UsageError(f"{name} has no symbol parameter; valid: {discovery.valid_params_text(cls)}")
-    resolved_params = discovery.validate_params(cls, p)  # unknown or bad parameters fail here, before any data is loaded
-    overrides = {k: coerce(v, defaults[k], k) for k, v in p.items()}
-    run_defaults = getattr(cls, "run_defaults", {})
-    spec = RunSpec(
-        strategy=name, params=overrides, start=s["start"], end=s["end"], cash=s["cash"],
-        contribute=s["contribute"] if s["contribute"] is not None else run_defaults.get("contribute", 0.0),
-        every=s["every"] or run_defaults.get("every", "month"), benchmark=s["benchmark"], fill=s["fill"],
-        commission_bps=s["commission_bps"], slippage_bps=s["slippage_bps"], whole_shares=s["whole_shares"],
-        engine=s["engine"] or "backtrader", rf=str(s["rf"]),
-    ).validated()
-    target = Path(s["out"]) if s["out"] else Path("runs") / f"{spec.strategy}-{spec.key()}"
+    flags = {k: v for k, v in given.items() if k in explicit and k in SPEC_KEYS}
+    flags["params"] = parse_params(params)
+    spec = build_spec(s["strategy"], settings_of(file), flags, registry=registry)
+    target = Path(s["out"]) if s["out"] else Path("runs") / folder_name(spec)
     from r2k.reports.runfolder import check_replaceable
 
     check_replaceable(target)
-    resolved = resolved_config(spec, s, resolved_params, paths, target)
-    execute(spec, target, store=store, offline=s["offline"], tearsheet=not s["no_tearsheet"], basis=s["stats"],
-            config=resolved)
+    resolved = resolved_config(spec, s, paths, target)
+    execute(spec, target, store=store, offline=s["offline"], tearsheet=not s["no_tearsheet"], config=resolved)
+
+
+#: settings of a run that make its spec (the rest say where to write, whether to render, what to read)
+SPEC_KEYS = ("symbol", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
+             "slippage_bps", "whole_shares", "engine", "rf", "stats")
+
+
+def settings_of(file: dict[str, Any]) -> dict[str, Any]:
+    """A config file's spec settings (and its ``params``) as one layer for the spec builder."""
+    out = {k: v for k, v in file.items() if k in SPEC_KEYS}
+    out["params"] = dict(file.get("params", {}))
+    return out
 
 
 def explicit_params(ctx: click.Context) -> set[str]:
@@ -137,36 +131,36 @@ def merge(given: dict[str, Any], file: dict[str, Any], explicit: set[str]) -> di
     return out
 
 
-def resolved_config(spec, s: dict[str, Any], params: dict[str, Any], paths: list[str], target: Path) -> dict[str, Any]:
+def resolved_config(spec, s: dict[str, Any], paths: list[str], target: Path) -> dict[str, Any]:
     """Everything that defines the run, in the config file's keys: load it with --config to repeat the run."""
     from r2k.strategies import discovery
 
-    strategy = s["strategy"]
+    strategy = spec.ref or spec.strategy
     if discovery.is_reference(strategy) and (strategy.rpartition(":")[0].endswith(".py")):
         path, _, attr = strategy.rpartition(":")
         strategy = f"{Path(path).resolve()}:{attr}"
     out = {
-        "strategy": strategy, "params": params, "start": spec.start, "end": spec.end, "cash": spec.cash,
+        "strategy": strategy, "params": dict(spec.params), "start": spec.start, "end": spec.end, "cash": spec.cash,
         "contribute": spec.contribute, "every": spec.every, "benchmark": spec.benchmark or "none", "fill": spec.fill,
         "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
-        "stats": s["stats"], "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine, "rf": spec.rf,
-        "tearsheet": not s["no_tearsheet"], "strategy_path": paths,
+        "stats": spec.stats, "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine,
+        "rf": spec.rf, "tearsheet": not s["no_tearsheet"], "strategy_path": paths,
     }
     return {k: v for k, v in out.items() if v is not None}
 
 
-def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, basis: str, config: dict | None = None) -> None:
+def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, config: dict | None = None) -> None:
     """Run the spec, write its folder, print the summary (the CLI's only side effects)."""
-    from r2k.reports.runfolder import compute_metrics, write_run_folder
-    from r2k.reports.summary import benchmark_metrics, format_summary
+    from dataclasses import replace
+
+    from r2k.reports.summary import format_summary
     from r2k.runner.engine import run as run_spec
 
-    result = run_spec(spec, store=store, offline=offline, warn=warn)
-    result.config = config  # the resolved settings, for the manifest
-    result.metrics = compute_metrics(result, basis)
-    bench = benchmark_metrics(result, basis) if result.benchmark is not None else None
-    folder = write_run_folder(result, target, tearsheet=tearsheet, basis=basis)
-    click.echo(format_summary(result, bench))
+    result = replace(run_spec(spec, store=store, offline=offline, warn=warn), config=config)
+    folder = result.save(target)
+    click.echo(format_summary(result))
     click.echo(f"\nrun folder: {folder}")
     if tearsheet:
+        click.echo("rendering the tear sheet ...", err=True)
+        result.tearsheet(folder / "tearsheet.html")
         click.echo(f"tear sheet: {folder / 'tearsheet.html'}")

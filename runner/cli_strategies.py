@@ -35,8 +35,7 @@ def list_(strategy_path) -> None:
     from r2k.data.errors import UsageError
     from r2k.strategies import discovery, registry
 
-    registry.set_search_paths(strategy_path)
-    cat = registry.catalog()
+    cat = registry.Registry.with_paths(strategy_path).catalog()
     for name in sorted(cat.entries):
         entries = cat.entries[name]
         for entry in entries:
@@ -65,8 +64,7 @@ def show(name, strategy_path) -> None:
 
     from r2k.strategies import discovery, registry
 
-    registry.set_search_paths(strategy_path)
-    cls = registry.resolve(name)
+    cls = registry.Registry.with_paths(strategy_path).resolve(name)
     info = discovery.strategy_info(cls)
     kind = "allocation rule" if info["kind"] == "rule" else "backtrader strategy"
     click.echo(f"{info['name']}: {kind}")
@@ -83,6 +81,8 @@ def show(name, strategy_path) -> None:
             pass
     else:
         click.echo(f"feeds:    {', '.join(info['symbols'])}")
+    if info.get("run_defaults"):
+        click.echo(f"run defaults: {info['run_defaults']}")
     doc = inspect.cleandoc(cls.__doc__ or "") or "(no description)"
     click.echo("")
     click.echo(doc)

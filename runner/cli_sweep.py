@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -12,27 +13,23 @@ from r2k.runner.cli_strategies import strategy_path_option
 
 
 def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-               slippage_bps, whole_shares, params, engine, rf="0"):
-    """A validated RunSpec without the grid; vector engine for rules unless told otherwise.
+               slippage_bps, whole_shares, params, engine, rf="0", stats="daily"):
+    """A validated RunSpec without the grid (the one spec builder); vector engine for rules unless told.
 
-    A user strategy is named by a reference that any worker process can import again
-    (``/abs/file.py:Class``): search paths set here do not travel to spawned or Dask workers.
+    The spec names a user strategy by a reference any worker process can import again
+    (``/abs/file.py:Class``), so nothing about the lookup has to travel to workers.
     """
-    from r2k.runner.spec import RunSpec
-    from r2k.strategies import discovery, registry
-    from r2k.strategies.base import AllocationRule
+    from r2k.runner.build import build_spec, strategy_of
+    from r2k.strategies import discovery
+    from r2k.strategies.registry import Registry
 
-    registry.set_search_paths([str(Path(p).resolve()) for p in strategy_path])
-    cls = registry.resolve(strategy)
-    is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
-    if engine is None:
-        engine = "vector" if is_rule else "backtrader"
-    name = discovery.strategy_name(cls)
-    ref = name if name in registry.BUILTINS else discovery.reference(cls)
-    return cls, RunSpec(strategy=ref, params=parse_params(params), start=start,
-                        end=end, cash=cash, contribute=contribute, every=every, benchmark=benchmark, fill=fill,
-                        commission_bps=commission_bps, slippage_bps=slippage_bps, whole_shares=whole_shares,
-                        engine=engine, rf=str(rf)).validated()
+    registry = Registry.with_paths([str(Path(p).resolve()) for p in strategy_path])
+    cls = strategy_of(strategy, registry)
+    flags = {"start": start, "end": end, "cash": cash, "contribute": contribute, "every": every, "benchmark": benchmark,
+             "fill": fill, "commission_bps": commission_bps, "slippage_bps": slippage_bps, "whole_shares": whole_shares,
+             "engine": engine, "rf": rf, "stats": stats, "params": parse_params(params)}
+    engine_default = "vector" if discovery.kind(cls) == "rule" else "backtrader"
+    return cls, build_spec(cls, flags, registry=registry, engine_default=engine_default)
 
 
 def _defaults(cls) -> dict:
@@ -41,17 +38,17 @@ def _defaults(cls) -> dict:
     return param_defaults(cls)
 
 
-def _setup(metric, store, strategy, strategy_path, grid, *spec_args):
+def _setup(metric, store, strategy, strategy_path, grid, *spec_args, stats: str = "daily"):
     """What sweep and walkforward share: check the metric, build the base spec, parse the grid."""
     from r2k.runner.grid import parse_grid
-    from r2k.runner.sweep import METRICS
+    from r2k.runner.sweeps import METRICS
 
     if metric not in METRICS:
         from r2k.data.errors import UsageError
 
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    os.environ["R2K_HOME"] = str(store.root)  # worker processes read the same store
     cls, base = _base_spec(strategy, strategy_path, *spec_args)
+    base = replace(base, stats=stats)
     label = _label(cls)
     return cls, base, label, parse_grid(grid, _defaults(cls), label)
 
@@ -93,25 +90,25 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
 
     from r2k.reports.sweep_report import heatmap, top_table
     from r2k.runner.grid import combinations
-    from r2k.runner.sweep import sweep as run_sweep
+    from r2k.runner.sweeps import sweep as run_sweep
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
-                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf)
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf,
+                                 stats=stats)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
-    from dataclasses import asdict
 
-    from r2k.runner.sweep import check_sweep_folder
+    from r2k.runner.sweeps import check_sweep_folder
 
-    check_sweep_folder(out, asdict(base))
+    check_sweep_folder(out, base.to_dict())
     n = len(combinations(g))
     click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
     try:
         res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
-                        dask_local=dask_local, basis=stats, offline=offline, warn=warn)
+                        dask_local=dask_local, basis=stats, offline=offline, warn=warn, store=store)
     except KeyboardInterrupt:
-        from r2k.runner.sweep import read_rows
+        from r2k.runner.sweeps import read_rows
 
         done = len(read_rows(out / "results.csv"))
         click.echo(f"error: interrupted; {done} of {n} combinations are saved in {out / 'results.csv'}; "
@@ -150,11 +147,12 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     import json
 
     from r2k.runner.engine import prepare, run
-    from r2k.runner.sweep import rank_grid
+    from r2k.runner.sweeps import rank_grid
     from r2k.runner.walkforward import walk_forward
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
-                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf)
+                                 benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf,
+                                 stats=stats)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
                             "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)
@@ -167,7 +165,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     wf = walk_forward(
         base, g, train, test_len, metric=metric, expanding=expanding, calendar=calendar,
         run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
-                                               dask_local=dask_local, basis=stats),
+                                               dask_local=dask_local, basis=stats, store=store),
         run_one=lambda spec: run(spec, store=store, offline=True),
     )
     from r2k.reports.walkforward_report import write_walkforward

@@ -77,7 +77,9 @@ COMMON = {
     "out": _text, "offline": _flag, "tearsheet": _flag, "strategy_path": _paths, "symbol": _text, "engine": _text, "rf": _text,
 }
 RUN_KEYS = {"strategy": _text, "params": _table, **COMMON}
-ENTRY_KEYS = {"strategy": _text, "params": _table, "symbol": _text, "label": _text}
+#: a compare member's table: its strategy, label, parameters and any run setting of its own
+ENTRY_KEYS = {"strategy": _text, "params": _table, "label": _text,
+              **{k: v for k, v in COMMON.items() if k not in ("out", "offline", "tearsheet", "strategy_path", "stats")}}
 
 
 def read_toml(path: str | Path) -> dict[str, Any]:
@@ -133,11 +135,15 @@ def load_run_config(path: str | Path) -> dict[str, Any]:
 
 
 class StrategyEntry(NamedTuple):
-    """One strategy of a comparison: what to run, its parameter overrides, and its column label."""
+    """One member of a comparison: what to run, its own settings (run settings and ``params``), its label."""
 
     strategy: str
-    params: dict[str, Any]
+    settings: dict[str, Any]
     label: str | None = None
+
+    @property
+    def params(self) -> dict[str, Any]:
+        return {**self.settings.get("params", {}), **({"symbol": self.settings["symbol"]} if "symbol" in self.settings else {})}
 
 
 class CompareConfig(NamedTuple):
@@ -166,6 +172,11 @@ def load_compare_config(path: str | Path) -> CompareConfig:
         strategy = "trend-filter"
         params = { window = 150 }
 
+        [[strategies]]
+        strategy = "dca"               # a member may carry any run setting of its own
+        cash = 0
+        contribute = 500
+
     ``strategies`` may instead be a list of names: ``strategies = ["buy-and-hold", "dca"]``.
     Returns ``CompareConfig(strategies=[StrategyEntry(strategy, params, label), ...], options)``;
     the options have the run file's keys and meaning (relative paths against the file's folder;
@@ -189,8 +200,6 @@ def load_compare_config(path: str | Path) -> CompareConfig:
         e = _check(item, ENTRY_KEYS, f"{where}: strategies[{i}]")
         if "strategy" not in e:
             raise UsageError(f"{where}: strategies[{i}] has no 'strategy'")
-        params = dict(e.get("params", {}))
-        if "symbol" in e:
-            params["symbol"] = e["symbol"]
-        entries.append(StrategyEntry(_strategy_ref(e["strategy"], base), params, e.get("label")))
+        settings = {k: v for k, v in e.items() if k not in ("strategy", "label")}
+        entries.append(StrategyEntry(_strategy_ref(e["strategy"], base), settings, e.get("label")))
     return CompareConfig(entries, options)

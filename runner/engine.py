@@ -30,7 +30,6 @@ from r2k.runner.result import Result
 from r2k.runner.schedule import contribution_dates, decision_dates
 from r2k.runner.spec import RunSpec
 from r2k.runner.usercode import user_code_errors
-from r2k.strategies import registry
 from r2k.strategies.base import AllocationRule, Target
 from r2k.strategies.view import View
 
@@ -165,7 +164,7 @@ def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
     Raises UsageError for an unknown strategy or bad parameters, so a sweep can check every
     combination before it starts.
     """
-    cls = registry.resolve(spec.strategy)
+    cls = spec.strategy_class()
     if isinstance(cls, type) and issubclass(cls, AllocationRule):
         rule = cls(**spec.params)
         assets = set(rule.assets())
@@ -202,7 +201,7 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             note: Callable[[str], None] = lambda msg: None, providers: dict | None = None) -> Prepared:
     """Resolve, load, align and (for rules) decide: everything but the trading."""
     store = store or Store()
-    cls = registry.resolve(spec.strategy)
+    cls = spec.strategy_class()
     spec = resolve_spec(spec, cls)
     is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
     if is_rule:
@@ -258,7 +257,24 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
                           commission=p.spec.commission_bps / 1e4, slippage=p.spec.slippage_bps / 1e4)
         for msg in ex.rejected:
             note(f"order not filled: {msg}")
-    return _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes)
+    result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes)
+    return finish(result, p.cls)
+
+
+def finish(result: Result, cls: type) -> Result:
+    """Fill what every view reads, once: the label, metrics.json's metrics and the benchmark's.
+
+    A Result leaves the engine finished; nothing downstream completes it by mutation.
+    """
+    from r2k.reports.runfolder import compute_metrics
+    from r2k.reports.summary import benchmark_metrics
+    from r2k.runner.labels import label_of
+
+    result.label = label_of(result.spec, cls)
+    result.metrics = compute_metrics(result, result.spec.stats)
+    if result.benchmark is not None:
+        result.benchmark_metrics = benchmark_metrics(result, result.spec.stats)
+    return result
 
 
 def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
@@ -285,6 +301,12 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         "shares": "whole shares" if spec.whole_shares else "fractional shares",
         "engine": spec.engine,
     }
+    if spec.contribute:
+        preset = getattr(cls, "run_defaults", {})
+        from_preset = preset.get("contribute") == spec.contribute and preset.get("every", "month") == spec.every
+        assumptions["deposits"] = (f"${spec.contribute:,.2f} at the start of every {spec.every}"
+                                   + (f" ({spec.strategy}'s preset)" if from_preset else "")
+                                   + f", after an initial ${spec.cash:,.2f}")
     return Result(
         spec=spec, strategy_doc=description, params=params, returns=rets,
         equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),

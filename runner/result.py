@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -31,7 +32,9 @@ class Result:
     benchmark_value: pd.Series | None = None  # the benchmark bought with the same flows, fills and costs
     source: dict | None = None  # the strategy's source file and its SHA-256
     config: dict | None = None  # the resolved settings, loadable again with --config
-    metrics: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)  # exactly what metrics.json holds
+    benchmark_metrics: dict[str, Any] | None = None  # the benchmark bought like the strategy, same metrics
+    label: str = ""  # what the result holds, e.g. "dca VTWO $500/month" (see runner.labels)
 
     @property
     def start(self) -> pd.Timestamp:
@@ -40,3 +43,46 @@ class Result:
     @property
     def end(self) -> pd.Timestamp:
         return self.equity.index[-1]
+
+    def summary(self) -> pd.DataFrame:
+        """The table ``r2k run`` prints, as numbers: one column for the result, one for its benchmark."""
+        from r2k.reports.summary import summary_frame
+
+        return summary_frame(self)
+
+    def save(self, folder: str | Path | None = None, *, tearsheet: bool = False) -> Path:
+        """Write the run folder (default ``runs/<strategy>-<symbol>-<hash>``); return its path.
+
+        Only an absent or empty folder, or one r2k wrote, is replaced.
+        """
+        from r2k.reports.runfolder import write_run_folder
+        from r2k.runner.labels import folder_name
+
+        target = Path(folder) if folder is not None else Path("runs") / folder_name(self.spec)
+        return write_run_folder(self, target, tearsheet=tearsheet, basis=self.spec.stats)
+
+    def tearsheet(self, path: str | Path) -> Path:
+        """Render the quantstats tear sheet (against the benchmark bought like the strategy) to ``path``."""
+        import os
+
+        from r2k.reports.tearsheet import render
+
+        path = Path(path)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        try:
+            render(self.returns, tmp, self.title(), self.benchmark, self.assumptions, self.label,
+                   self.benchmark_label())
+            os.replace(tmp, path)  # a killed render leaves no half-written page
+        finally:
+            tmp.unlink(missing_ok=True)
+        return path
+
+    def title(self) -> str:
+        return f"r2k {self.label or self.spec.strategy} {self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}"
+
+    def benchmark_label(self) -> str | None:
+        """The benchmark's name as every view shows it: bought like the strategy."""
+        if not self.spec.benchmark:
+            return None
+        how = "same deposits" if len(self.cashflows) > 1 else "buy & hold"
+        return f"{self.spec.benchmark} ({how})"

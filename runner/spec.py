@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from dataclasses import asdict, dataclass, field, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from r2k.data.errors import UsageError
@@ -17,6 +17,7 @@ from r2k.data.errors import UsageError
 FILLS = ("next-open", "close")
 EVERY = ("week", "month", "quarter", "year")
 ENGINES = ("backtrader", "vector")
+STATS = ("daily", "monthly")
 
 
 def parse_date(text: str | None, what: str) -> str | None:
@@ -47,6 +48,10 @@ class RunSpec:
     whole_shares: bool = False
     engine: str = "backtrader"
     rf: str = "0"  # risk-free rate for Sharpe/Sortino: an annual fraction ("0.02") or "DFF" (daily fed funds)
+    stats: str = "daily"  # the returns metrics are computed from: daily | monthly (month-end balances)
+    ref: str = ""  # importable reference of the strategy class (module:Class or /abs/file.py:Class); "" = by name
+    #: the resolved class itself (a class defined in a notebook has no reference); never hashed or saved
+    cls: type | None = field(default=None, compare=False, repr=False)
 
     def validated(self) -> RunSpec:
         """Return a normalised copy, or raise UsageError naming the bad field."""
@@ -60,6 +65,8 @@ class RunSpec:
             raise UsageError(f"--fill must be one of {', '.join(FILLS)}, not {self.fill!r}")
         if self.every is not None and self.every not in EVERY:
             raise UsageError(f"--every must be one of {', '.join(EVERY)}, not {self.every!r}")
+        if self.stats not in STATS:
+            raise UsageError(f"--stats must be one of {', '.join(STATS)}, not {self.stats!r}")
         if self.engine not in ENGINES:
             raise UsageError(f"--engine must be one of {', '.join(ENGINES)}, not {self.engine!r}")
         for name in ("cash", "contribute", "commission_bps", "slippage_bps"):
@@ -93,7 +100,18 @@ class RunSpec:
                        commission_bps=float(self.commission_bps), slippage_bps=float(self.slippage_bps))
 
     def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        """The spec as plain data (what manifest.json stores and the hash covers; the class object is not)."""
+        out = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "cls"}
+        out["params"] = dict(self.params)
+        return out
+
+    def strategy_class(self) -> type:
+        """The strategy class: the one carried, else loaded from the reference, else the built-in name."""
+        if self.cls is not None:
+            return self.cls
+        from r2k.strategies import registry
+
+        return registry.load(self.ref) if self.ref else registry.resolve(self.strategy)
 
     def key(self) -> str:
         """Short stable hash of the spec, used to name its run folder."""

@@ -148,7 +148,21 @@ def strategy_info(cls: type) -> dict[str, Any]:
         info["schedule"] = cls.schedule
     else:
         info["symbols"] = symbols(cls)
+    info["run_defaults"] = run_defaults_text(cls)
     return info
+
+
+def run_defaults_text(cls: type) -> str:
+    """The run settings a preset brings (dca: "--contribute 500 --every month"), "" for none."""
+    d = getattr(cls, "run_defaults", None) or {}
+    if not d:
+        return ""
+    words = [f"--{k.replace('_', '-')} {v:g}" if isinstance(v, float) else f"--{k.replace('_', '-')} {v}"
+             for k, v in d.items()]
+    text = " ".join(words)
+    if "contribute" in d:
+        text += f" (${d['contribute']:,.0f} added at the start of every {d.get('every', 'month')})"
+    return text
 
 
 def valid_params_text(cls: type) -> str:

@@ -1,7 +1,7 @@
 """Finding strategies by name: built-ins, strategy folders, ``module:Class`` and entry points.
 
 Built-ins are imported only when asked for, so listing names is cheap. User strategies come from
-(in this order) the folders given to :func:`set_search_paths` (the CLI's ``--strategy-path``), the
+(in this order) the folders a :class:`Registry` is made with (the CLI's ``--strategy-path``), the
 folders in ``$R2K_STRATEGY_PATH`` (``os.pathsep``-separated), and installed packages declaring
 the ``r2k.strategies`` entry-point group; see :mod:`r2k.strategies.discovery`. A name that two
 different classes claim is an error naming both sources, never a silent pick.
@@ -27,11 +27,6 @@ BUILTINS: dict[str, str] = {
     "trend-filter": "r2k.strategies.trend:TrendFilter",
 }
 
-_search_paths: list[Path] = []
-#: strategies resolved from a ``module:Class`` / ``file.py:Class`` reference in this process, by name
-_pinned: dict[str, Found] = {}
-
-
 def _import(path: str):
     module, _, attr = path.partition(":")
     return getattr(importlib.import_module(module), attr)
@@ -42,33 +37,9 @@ def names() -> list[str]:
     return sorted(BUILTINS)
 
 
-def set_search_paths(paths) -> None:
-    """Folders whose ``.py`` files are searched for strategies (before ``$R2K_STRATEGY_PATH``).
-
-    This starts a new lookup context: references pinned by earlier resolves are forgotten, so a
-    process that runs several commands (tests, notebooks) never sees a stale strategy clash.
-    """
-    _search_paths[:] = [Path(p).expanduser() for p in paths]
-    _pinned.clear()
-
-
-def add_search_path(path) -> None:
-    p = Path(path).expanduser()
-    if p not in _search_paths:
-        _search_paths.append(p)
-
-
-def search_paths() -> list[Path]:
-    """Explicit folders first, then those of ``$R2K_STRATEGY_PATH``; duplicates dropped."""
-    env = [Path(p).expanduser() for p in os.environ.get(discovery.ENV_VAR, "").split(os.pathsep) if p.strip()]
-    out: list[Path] = []
-    seen: set[Path] = set()
-    for p in _search_paths + env:
-        key = p.resolve()
-        if key not in seen:
-            seen.add(key)
-            out.append(p)
-    return out
+def env_paths() -> list[Path]:
+    """The folders of ``$R2K_STRATEGY_PATH`` (``os.pathsep``-separated), read when asked."""
+    return [Path(p).expanduser() for p in os.environ.get(discovery.ENV_VAR, "").split(os.pathsep) if p.strip()]
 
 
 @dataclass
@@ -125,45 +96,78 @@ def duplicate_message(name: str, entries: list[Entry]) -> str:
     return f"two strategies are named {name!r}: {' and '.join(e.source for e in entries)}; rename one"
 
 
-def catalog() -> Catalog:
-    """Built-ins, folder strategies, pinned references and entry points, with broken sources."""
-    cat = Catalog()
-    for name, ref in BUILTINS.items():
-        cat.add(Entry(name, "built-in", ref=ref))
-    found: list[Found] = []
-    for folder in search_paths():
-        f, b = discovery.scan_dir(folder)
+@dataclass(frozen=True)
+class Registry:
+    """Where strategies are looked up: the built-ins, ``paths`` (the CLI's ``--strategy-path``,
+    then ``$R2K_STRATEGY_PATH``'s folders) and installed entry points.
+
+    A value, not module state: each command builds one from its flags and passes it on, so two
+    lookups in one process (tests, notebooks) never see each other's folders.
+    """
+
+    paths: tuple[Path, ...] = ()
+
+    @classmethod
+    def with_paths(cls, paths=(), *, env: bool = True) -> Registry:
+        """Explicit folders first, then ``$R2K_STRATEGY_PATH``'s (when ``env``); duplicates dropped."""
+        out: list[Path] = []
+        seen: set[Path] = set()
+        for p in [Path(p).expanduser() for p in paths] + (env_paths() if env else []):
+            key = p.resolve()
+            if key not in seen:
+                seen.add(key)
+                out.append(p)
+        return cls(tuple(out))
+
+    def catalog(self) -> Catalog:
+        """Built-ins, folder strategies and entry points, with broken sources."""
+        cat = Catalog()
+        for name, ref in BUILTINS.items():
+            cat.add(Entry(name, "built-in", ref=ref))
+        found: list[Found] = []
+        for folder in self.paths:
+            f, b = discovery.scan_dir(folder)
+            found += f
+            cat.broken += b
+        f, b = discovery.entry_point_strategies()
         found += f
         cat.broken += b
-    found += list(_pinned.values())
-    f, b = discovery.entry_point_strategies()
-    found += f
-    cat.broken += b
-    for item in found:
-        cat.add(Entry(item.name, item.source, cls=item.cls))
-    return cat
+        for item in found:
+            cat.add(Entry(item.name, item.source, cls=item.cls))
+        return cat
+
+    def resolve(self, name: str, base: Path | None = None) -> type:
+        """The strategy class for a name, ``module:Class`` or ``file.py:Class``; a usage error otherwise.
+
+        A reference whose strategy name another source also claims is an error naming both.
+        """
+        text = name.strip()
+        if discovery.is_reference(text):
+            item = discovery.load_reference(text, base)
+            if item.name in BUILTINS or self.paths or _has_entry_points():
+                others = [e for e in self.catalog().entries.get(item.name, []) if e.load() is not item.cls]
+                if others:
+                    raise UsageError(duplicate_message(item.name, [others[0], Entry(item.name, item.source)]))
+            return item.cls
+        key = text.lower()
+        if key in BUILTINS and not self.paths and not _has_entry_points():
+            return _import(BUILTINS[key])  # fast path: nothing could clash with a built-in
+        return self.catalog().get(key).load()
 
 
-def resolve(name: str, base: Path | None = None):
-    """The strategy class for a name, ``module:Class`` or ``file.py:Class``; a clear usage error otherwise.
+def resolve(name: str, paths=()) -> type:
+    """Shorthand for ``Registry.with_paths(paths).resolve(name)``."""
+    return Registry.with_paths(paths).resolve(name)
 
-    A reference is remembered under the strategy's own name for the rest of the process, so the
-    engine can resolve a RunSpec that names it.
+
+def load(ref: str) -> type:
+    """The class of an importable reference (``module:Class`` or ``/abs/file.py:Class``) or a built-in name.
+
+    What a RunSpec carries to the engine and to pool and Dask workers: no lookup context needed.
     """
-    text = name.strip()
-    if discovery.is_reference(text):
-        item = discovery.load_reference(text, base)
-        _pinned.pop(item.name, None)  # a newer reference to the same name replaces the old one
-        mine = Entry(item.name, item.source, cls=item.cls)
-        others = [e for e in catalog().entries.get(item.name, []) if e.identity() != mine.identity()]
-        if others:
-            raise UsageError(duplicate_message(item.name, [others[0], mine]))
-        _pinned[item.name] = item
-        return item.cls
-    key = text.lower()
-    if key in BUILTINS and not search_paths() and not _pinned and not _has_entry_points():
-        return _import(BUILTINS[key])  # fast path: nothing could clash with a built-in
-    return catalog().get(key).load()
+    if ref in BUILTINS:
+        return _import(BUILTINS[ref])
+    return discovery.load_reference(ref).cls
 
 
 def _has_entry_points() -> bool:

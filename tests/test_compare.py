@@ -304,9 +304,9 @@ def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
     (tmp_path / "meet").mkdir()
     monkeypatch.setenv("R2K_TEST_MEET", str(tmp_path / "meet"))
     monkeypatch.setenv("R2K_TEST_WORKERS", str(workers))
-    monkeypatch.setattr("r2k.runner.compare.START_METHOD", "fork")  # the fork server would not see the patches
+    monkeypatch.setattr("r2k.runner.comparison.START_METHOD", "fork")  # the fork server would not see the patches
     monkeypatch.setattr("r2k.reports.tearsheet.render", _fake_render)
-    monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)  # skip the quantstats import
+    monkeypatch.setattr("r2k.runner.comparison._warm_worker", lambda: None)  # skip the quantstats import
     out = tmp_path / "ts"
     ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold:again", "--offline", "--out", out))
     pids = set()
@@ -331,7 +331,7 @@ def _worker_state() -> tuple[int, bool | None]:
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork server")
 def test_workers_are_forked_with_quantstats_already_imported():
-    from r2k.runner.compare import START_METHOD, start_pool
+    from r2k.runner.comparison import START_METHOD, start_pool
 
     assert START_METHOD == "forkserver"
     pool = start_pool(3)
@@ -349,9 +349,9 @@ def _broken_render(returns, path, title, benchmark=None, assumptions=None):
 
 @pytest.mark.skipif(not HAS_FORK, reason="patching reaches workers by fork")
 def test_failed_tear_sheet_leaves_no_folder(home, tmp_path, monkeypatch):
-    monkeypatch.setattr("r2k.runner.compare.START_METHOD", "fork")
+    monkeypatch.setattr("r2k.runner.comparison.START_METHOD", "fork")
     monkeypatch.setattr("r2k.reports.tearsheet.render", _broken_render)
-    monkeypatch.setattr("r2k.runner.compare._warm_worker", lambda: None)
+    monkeypatch.setattr("r2k.runner.comparison._warm_worker", lambda: None)
     out = tmp_path / "bad"
     assert "renderer crashed" in one_line_error(invoke("compare", "buy-and-hold", "--offline", "--out", out), 1)
     assert not out.exists() and not [p for p in tmp_path.iterdir() if p.name.startswith(".bad.")]

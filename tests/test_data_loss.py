@@ -7,7 +7,7 @@ import csv
 
 import pytest
 
-import r2k.runner.sweep as sweep_mod
+import r2k.runner.sweeps as sweep_mod
 from r2k.data.store import Store
 from r2k.reports.runfolder import MARKER, atomic_folder
 from r2k.runner.spec import RunSpec

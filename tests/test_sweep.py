@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-import r2k.runner.sweep as sweep_mod
+import r2k.runner.sweeps as sweep_mod
 from r2k.data.errors import UsageError
 from r2k.data.store import Meta, Store
 from r2k.runner.cli import cli
@@ -158,7 +158,7 @@ def test_walkforward_choice_ignores_data_after_training(seed, k, tmp_path_factor
 
 def _check_walkforward_choice(seed, k, home):
     from r2k.runner.engine import run
-    from r2k.runner.sweep import rank_grid
+    from r2k.runner.sweeps import rank_grid
 
     store = Store(home)
     base_frame = random_walk(1300, seed=seed, start="2010-01-01", vol=0.02)
@@ -268,7 +268,7 @@ class _Stream:
 
 
 def test_progress_shows_done_total_rate_eta_only_on_a_terminal():
-    from r2k.runner.sweep import Progress
+    from r2k.runner.sweeps import Progress
 
     tty, pipe = _Stream(True), _Stream(False)
     for stream in (tty, pipe):

@@ -17,7 +17,7 @@ import os
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -40,21 +40,18 @@ class Task:
     basis: str = "daily"
 
 
-def strategy_source_sha(strategy: str) -> str:
+def strategy_source_sha(base: RunSpec) -> str:
     """SHA-256 of the strategy's source file (a changed strategy must not reuse old rows)."""
     import inspect
 
-    from r2k.strategies import registry
-
-    cls = registry.resolve(strategy)
     try:
-        return hashlib.sha256(Path(inspect.getfile(cls)).read_bytes()).hexdigest()
+        return hashlib.sha256(Path(inspect.getfile(base.strategy_class())).read_bytes()).hexdigest()
     except (OSError, TypeError):
         return "unknown"
 
 
 def combo_key(base: RunSpec, params: dict[str, Any], source_sha: str) -> str:
-    blob = json.dumps({"spec": {**asdict(base), "params": None}, "params": params, "source": source_sha},
+    blob = json.dumps({"spec": {**base.to_dict(), "params": None}, "params": params, "source": source_sha},
                       sort_keys=True, default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -73,7 +70,7 @@ def evaluate(task: Task) -> dict[str, Any]:
         store = _STORES[task.home] = Store(task.home, memo=True)
     spec = RunSpec(**task.spec)
     result = run(spec, store=store, offline=True)
-    metrics = compute_metrics(result, task.basis)
+    metrics = result.metrics if spec.stats == task.basis else compute_metrics(result, task.basis)
     return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in spec.params.items()}, **metrics}
 
 
@@ -263,15 +260,16 @@ def rank(rows: Iterable[dict], metric: str) -> list[dict]:
 
 def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: str = "cagr", workers: int = 1,
           scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
-          offline: bool = False, warn: Callable[[str], None] | None = None, progress_stream=None) -> SweepOutcome:
+          offline: bool = False, warn: Callable[[str], None] | None = None, progress_stream=None,
+          store=None) -> SweepOutcome:
     """Run every combination of ``grid`` on top of ``base``; resume what an earlier run left."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
 
     if metric not in METRICS:
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    check_sweep_folder(folder, asdict(base))
-    store = Store()
+    check_sweep_folder(folder, base.to_dict())
+    store = store or Store()
     combos = combinations(grid)
     # validate every combination and load (or, online, refresh) all the data it needs, once, here
     from r2k.data import loader
@@ -287,18 +285,18 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         loader.get(name, series=False, store=store, offline=offline, warn=note)
     for name in sorted(series):
         loader.get(name, series=True, store=store, offline=offline, warn=note)
-    source = strategy_source_sha(base.strategy)
+    source = strategy_source_sha(base)
     tasks = []
     for params in combos:
         spec = replace(base, params={**base.params, **params})
-        tasks.append(Task(combo_key(base, spec.params, source), asdict(spec), str(store.root), basis))
+        tasks.append(Task(combo_key(base, spec.params, source), spec.to_dict(), str(store.root), basis))
 
     from r2k.reports.metrics import SUMMARY_KEYS
 
     columns = ["key"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid] + list(SUMMARY_KEYS)
     if "xirr" not in columns:
         columns.append("xirr")
-    about = {"spec": asdict(base), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
+    about = {"spec": base.to_dict(), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
              "metric": metric, "combinations": len(tasks)}
     open_sweep_folder(folder, about)
     results = folder / "results.csv"
@@ -376,20 +374,78 @@ def open_sweep_folder(folder: Path, about: dict) -> None:
 
 
 def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers: int = 1,
-              scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily") -> list[dict]:
+              scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
+              store=None) -> list[dict]:
     """Evaluate every combination (no journal) and rank them; each row carries its params as ``p``."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
 
-    home = str(Store().root)
+    home = str((store or Store()).root)
     combos = combinations(grid)
-    tasks = [Task(str(i), asdict(replace(base, params={**base.params, **c})), home, basis) for i, c in enumerate(combos)]
+    tasks = [Task(str(i), replace(base, params={**base.params, **c}).to_dict(), home, basis) for i, c in enumerate(combos)]
     rows: dict[str, dict] = {}
     run_tasks(tasks, lambda row: rows.__setitem__(row["key"], row), workers=workers, scheduler=scheduler,
               dask_local=dask_local)
     for key, row in rows.items():
         row["p"] = combos[int(key)]
     return rank(rows.values(), metric)
+
+
+@dataclass
+class SweepResult:
+    """Every combination's row (its parameters ``p.*`` and metrics), ranked by ``metric``."""
+
+    base: RunSpec
+    grid: dict[str, list[Any]]
+    metric: str
+    rows: list[dict]
+
+    @property
+    def results(self):
+        import pandas as pd
+
+        return pd.DataFrame([{k: v for k, v in r.items() if k != "p"} for r in self.rows])
+
+    def save(self, folder: str | Path) -> Path:
+        """Write results.csv and sweep.json (a folder a later ``r2k sweep`` of the same settings extends)."""
+        from r2k.reports.metrics import SUMMARY_KEYS
+
+        folder = Path(folder)
+        open_sweep_folder(folder, {"spec": self.base.to_dict(), "metric": self.metric, "combinations": len(self.rows),
+                                   "grid": {k: [_cell(v) for v in vs] for k, vs in self.grid.items()}})
+        columns = ["key"] + [f"p.{k}" for k in self.grid] + list(SUMMARY_KEYS) + ["xirr"]
+        write_table(folder / "results.csv", self.rows, list(dict.fromkeys(columns)))
+        return folder
+
+
+def sweep_in_memory(base: RunSpec, grid: dict[str, list[Any]], *, metric: str = "cagr", workers: int = 1,
+                    store=None, offline: bool = False, warn: Callable[[str], None] | None = None) -> SweepResult:
+    """Every combination of ``grid`` on ``base``, computed in memory (the Python API's sweep)."""
+    from r2k.data import loader
+    from r2k.data.store import Store
+    from r2k.runner.engine import required_data
+    from r2k.runner.grid import combinations
+
+    if metric not in METRICS:
+        raise UsageError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    store = store or Store()
+    note = warn or (lambda m: None)
+    combos = combinations(grid)
+    needed_prices, needed_series = set(), set()
+    for params in combos:
+        p, sr = required_data(replace(base, params={**base.params, **params}))
+        needed_prices |= p
+        needed_series |= sr
+    for name in sorted(needed_prices):
+        loader.get(name, series=False, store=store, offline=offline, warn=note)
+    for name in sorted(needed_series):
+        loader.get(name, series=True, store=store, offline=offline, warn=note)
+    source = strategy_source_sha(base)
+    tasks = [Task(combo_key(base, {**base.params, **c}, source), replace(base, params={**base.params, **c}).to_dict(),
+                  str(store.root), base.stats) for c in combos]
+    rows: list[dict] = []
+    run_tasks(tasks, rows.append, workers=workers)
+    return SweepResult(base, grid, metric, rank(rows, metric))
 
 
 def write_table(path: Path, rows: list[dict], columns: list[str]) -> None:

@@ -1,6 +1,6 @@
 """Comparing strategies (or existing run folders) over one explicit common window.
 
-    from r2k.runner.compare import Entry, compare
+    from r2k.runner.comparison import Entry, compare
     from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
 from r2k.runner.spec import RunSpec
     out = compare([Entry("buy-and-hold", RunSpec("buy-and-hold", start="2005-01-01")),
@@ -56,13 +56,105 @@ class Entry:
 
 @dataclass
 class Comparison:
-    """What :func:`compare` produced: the folder, the summary rows, the window and the warnings."""
+    """Every member's finished Result over one common window, with the window and the warnings.
 
-    folder: Path
-    summary: pd.DataFrame
+    ``summary`` has one row per member (exactly its metrics.json) and one per benchmark account
+    (the benchmark bought like the members whose money plan it shares); ``save(folder)`` writes
+    the comparison folder.
+    """
+
+    entries: list[Entry]
+    results: dict[str, Result]
     start: pd.Timestamp
     end: pd.Timestamp
     warnings: list[str]
+    benchmark: str | None = None
+    basis: str = "daily"
+    folder: Path | None = None
+
+    def _finished(self) -> None:
+        from r2k.reports.runfolder import compute_metrics
+
+        for r in self.results.values():
+            if not r.metrics:
+                r.metrics = compute_metrics(r, self.basis)
+
+    def benchmark_groups(self) -> list[tuple[str, list[str]]]:
+        """(row name, member labels) per distinct benchmark account: members with the same cash flows,
+        fill timing and costs share one."""
+        if not self.benchmark:
+            return []
+        groups: dict[tuple, list[str]] = {}
+        for e in self.entries:
+            r = self.results[e.label]
+            s = r.spec
+            key = (tuple(r.cashflows["date"]), tuple(r.cashflows["amount"].round(6)), s.fill, s.commission_bps,
+                   s.slippage_bps, s.whole_shares)
+            groups.setdefault(key, []).append(e.label)
+        out = []
+        for labels in groups.values():
+            name = f"{self.benchmark} (benchmark)"
+            if len(groups) > 1:
+                name = f"{self.benchmark} (benchmark, bought like {labels[0]})"
+            out.append((name, labels))
+        return out
+
+    def members(self, linked: bool = False):
+        """The report's members: each result, then each benchmark account."""
+        from r2k.reports import compare as report
+
+        self._finished()
+        out: list[report.Member] = []
+        for e in self.entries:
+            r = self.results[e.label]
+            name = slug(e.label)
+            out.append(report.Member(
+                name=e.label, returns=r.returns, equity=r.equity[["value"]], cashflows=r.cashflows, benchmark=r.benchmark,
+                trades=r.trades, link=f"{name}/tearsheet.html" if linked else None, folder=f"{name}/",
+                description=r.strategy_doc, params=r.params, assumptions=r.assumptions, rf=getattr(r, "rf", 0.0),
+                metrics=r.metrics,
+            ))
+        for row, labels in self.benchmark_groups():
+            r = self.results[labels[0]]
+            out.append(report.Member(
+                name=row, returns=r.benchmark, equity=r.benchmark_value.to_frame("value"), cashflows=r.cashflows,
+                benchmark=r.benchmark, is_benchmark=True, rf=getattr(r, "rf", 0.0), metrics=r.benchmark_metrics,
+            ))
+        return out
+
+    @property
+    def summary(self) -> pd.DataFrame:
+        from r2k.reports import compare as report
+
+        return report.summary_frame(self.members(), self.basis)
+
+    def bench_note(self) -> str | None:
+        if not self.benchmark:
+            return None
+        return (f"{self.benchmark} is bought like the strategies: the same initial cash, the same deposits on the same "
+                "days, the same fill timing and costs (total-return adjusted prices, dividends reinvested); "
+                "members with different money plans get a benchmark row each.")
+
+    def save(self, folder: str | Path | None = None, *, tearsheets: bool = False,
+             pool: ProcessPoolExecutor | None = None) -> Path:
+        """Write the comparison folder (members' run folders, index.html, summary.csv/json); return it.
+
+        Only an absent or empty folder, or one r2k wrote, is replaced.
+        """
+        from r2k.reports.runfolder import atomic_folder
+
+        target = Path(folder) if folder is not None else default_folder(self.entries, benchmark=self.benchmark,
+                                                                         start=None, end=None, basis=self.basis)
+        own_pool = pool is None and tearsheets
+        if own_pool:
+            pool = start_pool(len(self.entries))
+        try:
+            atomic_folder(target, lambda tmp: _write(tmp, self, pool if tearsheets else None), kind="compare")
+        finally:
+            if own_pool and pool is not None:
+                pool.shutdown(wait=True, cancel_futures=True)
+        self.folder = target
+        return target
 
 
 # --------------------------------------------------------------------------------------------
@@ -155,7 +247,7 @@ def restrict(result: Result, start: pd.Timestamp, end: pd.Timestamp) -> Result:
 
 
 #: What the tear-sheet fork server imports once (see :func:`start_pool`); every worker is a fork of it.
-PRELOAD = ("r2k.runner.compare", "r2k.reports.tearsheet", "r2k.reports._tearsheet_backend", "matplotlib.pyplot",
+PRELOAD = ("r2k.runner.comparison", "r2k.reports.tearsheet", "r2k.reports._tearsheet_backend", "matplotlib.pyplot",
            "quantstats")
 #: How tear-sheet workers start: "forkserver" where the platform has it, else multiprocessing's default.
 START_METHOD: str | None = "forkserver" if "forkserver" in multiprocessing.get_all_start_methods() else None
@@ -182,10 +274,11 @@ def _warm_worker() -> None:
 
 
 def _render_tearsheet(returns: pd.Series, path: str, title: str, benchmark: pd.Series | None,
-                      assumptions: dict[str, str] | None = None) -> str:
+                      assumptions: dict[str, str] | None = None, strategy_title: str | None = None,
+                      benchmark_title: str | None = None) -> str:
     from r2k.reports import tearsheet
 
-    tearsheet.render(returns, Path(path), title, benchmark, assumptions)
+    tearsheet.render(returns, Path(path), title, benchmark, assumptions, strategy_title, benchmark_title)
     return path
 
 
@@ -248,8 +341,12 @@ def _limit_reason(result: Result, entry: Entry, day: pd.Timestamp, which: str) -
 
 def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str | None = None, end: str | None = None,
             out: Path | None = None, store=None, offline: bool = False, basis: str = "daily", tearsheets: bool = True,
-            warn: Warn | None = None, providers: dict | None = None) -> Comparison:
-    """Run (or load) every entry, align them on one common window, and write the comparison folder."""
+            warn: Warn | None = None, providers: dict | None = None, write: bool = True) -> Comparison:
+    """Run (or load) every entry over one common window; with ``write``, also write the comparison folder.
+
+    Every member's benchmark is bought like that member (its own cash, deposits, fills and costs:
+    the engine's one benchmark definition); members with the same money plan share one benchmark row.
+    """
     from r2k.data.store import Store
     from r2k.runner.spec import parse_date
 
@@ -271,32 +368,36 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
             if warn:
                 warn(msg)
 
-    folder = Path(out) if out is not None else default_folder(entries, benchmark=benchmark, start=start, end=end, basis=basis)
-    from r2k.reports.runfolder import check_replaceable
+    folder = None
+    if write:
+        folder = Path(out) if out is not None else default_folder(entries, benchmark=benchmark, start=start, end=end,
+                                                                  basis=basis)
+        from r2k.reports.runfolder import check_replaceable
 
-    check_replaceable(folder)
+        check_replaceable(folder)
     user_start = pd.Timestamp(parse_date(start, "start")) if start else None
     user_end = pd.Timestamp(parse_date(end, "end")) if end else None
     with sigterm_as_interrupt():
-        pool = start_pool(len(entries)) if tearsheets else None
+        pool = start_pool(len(entries)) if (tearsheets and write) else None
         try:
-            summary, ws, we = _compare(entries, pool, folder, benchmark=benchmark, store=store, offline=offline,
-                                       providers=providers, say=say, shown=shown, basis=basis,
-                                       user_start=user_start, user_end=user_end)
+            results, ws, we = _common_window(entries, benchmark=benchmark, store=store, offline=offline,
+                                             providers=providers, say=say, user_start=user_start, user_end=user_end)
+            comparison = Comparison(entries=entries, results=results, start=ws, end=we, warnings=shown,
+                                    benchmark=benchmark, basis=basis)
+            if write:
+                comparison.save(folder, tearsheets=tearsheets, pool=pool)
         except BaseException:
             if pool is not None:
                 stop_pool(pool)
             raise
         if pool is not None:
             pool.shutdown(wait=True, cancel_futures=True)
-    return Comparison(folder=folder, summary=summary, start=ws, end=we, warnings=shown)
+    return comparison
 
 
-def _compare(entries: list[Entry], pool: ProcessPoolExecutor | None, folder: Path, *, benchmark, store, offline,
-             providers, say: Warn, shown: list[str], basis: str, user_start, user_end):
-    """Run the members on one common window and write the comparison folder; (summary, start, end)."""
+def _common_window(entries: list[Entry], *, benchmark, store, offline, providers, say: Warn, user_start, user_end):
+    """Run the members on one common window: (results by label, start, end)."""
     from r2k.data import loader
-    from r2k.reports.runfolder import atomic_folder
     from r2k.runner.engine import run as run_spec
 
     bench_prices = None
@@ -331,15 +432,29 @@ def _compare(entries: list[Entry], pool: ProcessPoolExecutor | None, folder: Pat
                 results[e.label] = restrict(first[e.label], ws, we)
     else:
         raise DataError("could not put the members on one common window (their calendars keep disagreeing)")
-
     _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say)
-    summary_holder: list[pd.DataFrame] = []
+    if benchmark:
+        for e in entries:
+            if results[e.label].benchmark_value is None:  # a loaded run folder: buy the benchmark like it
+                results[e.label] = with_benchmark(results[e.label], benchmark, execute)
+    return results, ws, we
 
-    def fill(tmp: Path) -> None:
-        summary_holder.append(_write(tmp, entries, results, bench_prices, ws, we, basis, pool, shown))
 
-    atomic_folder(folder, fill, kind="compare")
-    return summary_holder[0], ws, we
+def with_benchmark(result: Result, benchmark: str, execute: Callable[[RunSpec], Result]) -> Result:
+    """A loaded (or restricted) run with its benchmark bought the same way: the benchmark's
+    buy-and-hold with the run's initial balance, deposits, fill timing and costs over its window."""
+    s = result.spec
+    cash0 = float(result.cashflows["amount"].iloc[0])
+    spec = RunSpec("buy-and-hold", {"symbol": benchmark}, start=f"{result.start:%Y-%m-%d}", end=f"{result.end:%Y-%m-%d}",
+                   cash=cash0, contribute=float(s.contribute or 0.0), every=s.every or "month", benchmark=None,
+                   fill=s.fill, commission_bps=s.commission_bps, slippage_bps=s.slippage_bps,
+                   whole_shares=s.whole_shares, engine="vector", rf=s.rf, stats=s.stats).validated()
+    b = execute(spec)
+    if not b.equity.index.equals(result.equity.index):
+        raise DataError(f"{benchmark} does not trade on the same days as run {result.label or s.strategy}; "
+                        "compare it with --benchmark none")
+    return replace(result, benchmark=b.returns.rename(benchmark), benchmark_value=b.equity["value"].rename(benchmark),
+                   benchmark_metrics=b.metrics)
 
 
 def _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say: Warn) -> None:
@@ -367,30 +482,26 @@ def _explain_window(entries, first, results, ws, we, user_start, user_end, bench
             say(f"{e.label} (run folder): {b.notes[-1]}")
 
 
-def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_prices: pd.Series | None,
-           ws: pd.Timestamp, we: pd.Timestamp, basis: str, pool: ProcessPoolExecutor | None,
-           warnings: list[str]) -> pd.DataFrame:
+def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None) -> None:
     """Fill the comparison folder: one run folder per member, tear sheets in parallel, the report."""
     staging = tmp / ".tearsheets"
     staging.mkdir()
     sheets: dict[str, tuple] = {}
-    for e in entries:
-        r = results[e.label]
-        if bench_prices is not None:  # one benchmark series for every member: close-to-close over the window
-            r.benchmark = benchmark_returns(bench_prices, r.equity.index)
+    for e in comparison.entries:
+        r = comparison.results[e.label]
         name = slug(e.label)
-        title = f"r2k {e.label} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}"
-        sheets[name] = (r.returns, str(staging / f"{name}.html"), title, r.benchmark, r.assumptions)
+        sheets[name] = (r.returns, str(staging / f"{name}.html"), r.title(), r.benchmark, r.assumptions,
+                        e.label, r.benchmark_label())
     # Hand the tear sheets to the workers from a thread: a submit that starts a worker waits until the
     # fork server has finished importing quantstats, and the run folders and the page need not wait.
     jobs: dict[str, Future] = {}
     if pool is None:
-        summary = _write_folders(tmp, entries, results, bench_prices, ws, we, basis, False, warnings)
+        _write_folders(tmp, comparison, False)
     else:
         feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2k-tearsheets")
         try:
             submitted = feeder.submit(_submit_all, pool, sheets)
-            summary = _write_folders(tmp, entries, results, bench_prices, ws, we, basis, True, warnings)
+            _write_folders(tmp, comparison, True)
             jobs = submitted.result()
         finally:
             feeder.shutdown(wait=True)
@@ -401,43 +512,22 @@ def _write(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_pr
             raise R2KError(f"tear sheet of {name} failed: {type(exc).__name__}: {exc}") from None
         os.replace(staging / f"{name}.html", tmp / name / "tearsheet.html")
     shutil.rmtree(staging)
-    return summary
 
 
 def _submit_all(pool: ProcessPoolExecutor, sheets: dict[str, tuple]) -> dict[str, Future]:
     return {name: pool.submit(_render_tearsheet, *args) for name, args in sheets.items()}
 
 
-def _write_folders(tmp: Path, entries: list[Entry], results: dict[str, Result], bench_prices: pd.Series | None,
-                   ws: pd.Timestamp, we: pd.Timestamp, basis: str, linked: bool, warnings: list[str]) -> pd.DataFrame:
+def _write_folders(tmp: Path, comparison: Comparison, linked: bool) -> None:
     """The members' run folders and the comparison page (``linked``: it links each member's tear sheet)."""
     from r2k.reports import compare as report
-    from r2k.reports.runfolder import compute_metrics, write_run_folder
+    from r2k.reports.runfolder import write_run_folder
 
-    members: list[report.Member] = []
-    for e in entries:
-        r = results[e.label]
-        r.metrics = compute_metrics(r, basis)
-        name = slug(e.label)
-        members.append(report.Member(
-            name=e.label, returns=r.returns, equity=r.equity[["value"]], cashflows=r.cashflows, benchmark=r.benchmark,
-            trades=r.trades, link=f"{name}/tearsheet.html" if linked else None, folder=f"{name}/",
-            description=r.strategy_doc, params=r.params, assumptions=r.assumptions, rf=getattr(r, "rf", 0.0),
-        ))
-    for e in entries:
-        write_run_folder(results[e.label], tmp / slug(e.label), tearsheet=False, basis=basis)
-
-    bench_note = None
-    if bench_prices is not None:
-        cash0 = float(members[0].cashflows["amount"].iloc[0])
-        bench_r = benchmark_returns(bench_prices, pd.DatetimeIndex(
-            bench_prices.index[(bench_prices.index > ws) & (bench_prices.index <= we)].insert(0, ws)))
-        members.append(report.benchmark_member(f"{bench_prices.name} (benchmark)", bench_r, ws, cash0, members[0].rf))
-        bench_note = (f"{bench_prices.name}'s time-weighted total return (adjusted close, dividends reinvested) on its own "
-                      f"trading days over the common window, compounding ${cash0:,.2f} (the first strategy's initial "
-                      "cash) with no contributions, so it has no XIRR; its correlation to itself is 1.")
-    title = "r2k compare: " + " vs ".join(e.label for e in entries)
-    summary = report.write(tmp, members, title=title, basis=basis, window=(ws, we), warnings=warnings,
-                           bench_note=bench_note, extra={"benchmark": None if bench_prices is None else bench_prices.name,
-                                                         "members": {slug(e.label): e.label for e in entries}})
-    return summary
+    for e in comparison.entries:
+        write_run_folder(comparison.results[e.label], tmp / slug(e.label), tearsheet=False, basis=comparison.basis)
+    members = comparison.members(linked)
+    ws, we = comparison.start, comparison.end
+    title = "r2k compare: " + " vs ".join(e.label for e in comparison.entries)
+    report.write(tmp, members, title=title, basis=comparison.basis, window=(ws, we), warnings=comparison.warnings,
+                 bench_note=comparison.bench_note(),
+                 extra={"benchmark": comparison.benchmark, "members": {slug(e.label): e.label for e in comparison.entries}})
