@@ -40,8 +40,10 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
     final = float(result.benchmark_value.iloc[-1])
     from r2k.reports.runfolder import started_from_zero
 
+    equity = result.benchmark_value.to_frame("value")
     m = summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
-                  cashflows=result.cashflows, basis=basis, rf=result.rf)
+                  cashflows=result.cashflows, trades=getattr(result, "benchmark_trades", None), equity=equity,
+                  basis=basis, rf=result.rf)
     return started_from_zero(m, result)
 
 

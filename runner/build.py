@@ -95,10 +95,11 @@ def build_spec(strategy: str | type, *layers: Mapping[str, Any] | None, registry
     defaults = discovery.param_defaults(cls)
     if "symbol" in given and "symbol" not in defaults:
         raise UsageError(f"{name} has no symbol parameter; valid: {discovery.valid_params_text(cls)}")
-    resolved = discovery.validate_params(cls, given)  # coerced once, symbols canonical (a rule's own check())
-    params = {k: resolved[k] for k in given}
+    # coerced once, symbols canonical (a rule's own check()); every parameter's value, defaults included,
+    # so one meaning is one spec: "buy-and-hold" and "buy-and-hold symbol=IWM" hash alike
+    params = discovery.validate_params(cls, given)
     return RunSpec(
-        strategy=name, params=params, start=_text(s["start"]), end=_text(s["end"]), cash=s["cash"],
+        strategy=name, params=params, start=_text(s.get("start")), end=_text(s.get("end")), cash=s["cash"],
         contribute=s["contribute"], every=s["every"], benchmark=_benchmark(s["benchmark"]), fill=s["fill"],
         commission_bps=s["commission_bps"], slippage_bps=s["slippage_bps"], whole_shares=bool(s["whole_shares"]),
         engine=s["engine"], rf=str(s["rf"]), stats=s["stats"], ref=reference_of(cls), cls=cls,

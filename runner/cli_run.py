@@ -135,12 +135,12 @@ def resolved_config(spec, s: dict[str, Any], paths: list[str], target: Path) -> 
     """Everything that defines the run, in the config file's keys: load it with --config to repeat the run."""
     from r2k.strategies import discovery
 
-    strategy = spec.ref or spec.strategy
+    strategy = s["strategy"] if isinstance(s["strategy"], str) else (spec.ref or spec.strategy)
     if discovery.is_reference(strategy) and (strategy.rpartition(":")[0].endswith(".py")):
         path, _, attr = strategy.rpartition(":")
         strategy = f"{Path(path).resolve()}:{attr}"
     out = {
-        "strategy": strategy, "params": dict(spec.params), "start": spec.start, "end": spec.end, "cash": spec.cash,
+        "strategy": strategy, "params": discovery.validate_params(spec.strategy_class(), dict(spec.params)), "start": spec.start, "end": spec.end, "cash": spec.cash,
         "contribute": spec.contribute, "every": spec.every, "benchmark": spec.benchmark or "none", "fill": spec.fill,
         "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
         "stats": spec.stats, "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine,
@@ -161,6 +161,15 @@ def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, config
     click.echo(format_summary(result))
     click.echo(f"\nrun folder: {folder}")
     if tearsheet:
-        click.echo("rendering the tear sheet ...", err=True)
-        result.tearsheet(folder / "tearsheet.html")
+        import sys
+
+        if sys.stderr.isatty():
+            click.echo("rendering the tear sheet ...", err=True)
+        try:
+            result.tearsheet(folder / "tearsheet.html")
+        except Exception as exc:
+            from r2k.data.errors import R2KError
+
+            raise R2KError(f"the tear sheet failed ({type(exc).__name__}: {exc}); the run folder {folder} holds "
+                           "every other result; rerun with --no-tearsheet to skip it") from None
         click.echo(f"tear sheet: {folder / 'tearsheet.html'}")

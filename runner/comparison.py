@@ -490,7 +490,8 @@ def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None) 
     for e in comparison.entries:
         r = comparison.results[e.label]
         name = slug(e.label)
-        sheets[name] = (r.returns, str(staging / f"{name}.html"), r.title(), r.benchmark, r.assumptions,
+        title = f"r2k {e.label} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}"
+        sheets[name] = (r.returns, str(staging / f"{name}.html"), title, r.benchmark, r.assumptions,
                         e.label, r.benchmark_label())
     # Hand the tear sheets to the workers from a thread: a submit that starts a worker waits until the
     # fork server has finished importing quantstats, and the run folders and the page need not wait.

@@ -280,9 +280,9 @@ def finish(result: Result, cls: type) -> Result:
 def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
     calendar = inputs.calendar
     rets = pd.Series(flow_neutral_returns(ex.value, flows), index=calendar[1:], name="return")
-    bench_rets = bench_value = None
+    bench_rets = bench_value = bench_trades = None
     if spec.benchmark:
-        bench_value = benchmark_account(spec, inputs, flows)
+        bench_value, bench_trades = benchmark_account(spec, inputs, flows)
         bench_rets = pd.Series(flow_neutral_returns(bench_value.to_numpy(), flows), index=calendar[1:],
                                name=spec.benchmark)
     inputs_info = {}
@@ -314,6 +314,7 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         trades=pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS),
         cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
         decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
+        benchmark_trades=bench_trades,
         inputs=inputs_info,
         assumptions=assumptions, notes=notes,
         source=_source(cls),
@@ -329,8 +330,8 @@ def risk_free(spec: RunSpec, inputs: Inputs) -> float | pd.Series:
     return level.pct_change().iloc[1:].rename("rf")
 
 
-def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> pd.Series:
-    """The benchmark bought with the run's own money, fills and costs: like for like.
+def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> tuple[pd.Series, pd.DataFrame]:
+    """The benchmark bought with the run's own money, fills and costs: like for like (its value, its trades).
 
     The same ledger, the same fill timing (next open by default) and the same commission and
     slippage, traded by the vectorized executor as a buy-and-hold of the benchmark.
@@ -345,7 +346,9 @@ def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> pd.Se
                 closes=frame[["close"]].to_numpy(), decide=decide, weights=np.ones((n, 1)), flows=flows,
                 fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
                 whole_shares=spec.whole_shares)
-    return pd.Series(run_vector(plan).value, index=inputs.calendar, name=spec.benchmark)
+    ex = run_vector(plan)
+    return (pd.Series(ex.value, index=inputs.calendar, name=spec.benchmark),
+            pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS))
 
 
 def _source(cls) -> dict | None:

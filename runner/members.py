@@ -81,7 +81,7 @@ def members_from(members: Sequence[Any], *, shared: Mapping[str, Any] | Sequence
             if is_folder:
                 if settings:
                     raise UsageError(f"{name} is a run folder; its settings are fixed ({', '.join(settings)} given)")
-                wanted.append((Path(name), label, {}))
+                wanted.append((Path(name), label or Path(name).resolve().name, {}))
                 continue
             strategy = name
         if label is not None and not LABEL_RE.match(label):

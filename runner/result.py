@@ -30,6 +30,7 @@ class Result:
     notes: list[str] = field(default_factory=list)
     rf: float | pd.Series = 0.0  # risk-free rate for Sharpe/Sortino (annual float, or daily Series)
     benchmark_value: pd.Series | None = None  # the benchmark bought with the same flows, fills and costs
+    benchmark_trades: pd.DataFrame | None = None  # that benchmark account's trades
     source: dict | None = None  # the strategy's source file and its SHA-256
     config: dict | None = None  # the resolved settings, loadable again with --config
     metrics: dict[str, Any] = field(default_factory=dict)  # exactly what metrics.json holds

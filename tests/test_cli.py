@@ -84,25 +84,39 @@ def test_failed_run_leaves_no_folder(home, tmp_path, monkeypatch):
     import r2k.reports.runfolder as rf
 
     def boom(*a, **k):
-        raise RuntimeError("renderer crashed")
+        raise RuntimeError("results crashed")
 
-    monkeypatch.setattr("r2k.reports.tearsheet.render", boom)
+    monkeypatch.setattr(rf, "manifest", boom)
     out = tmp_path / "out2"
-    res = invoke("run", "buy-and-hold", "--offline", "--out", str(out))
+    res = invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", str(out))
     one_line_error(res, 1)
     assert not out.exists()
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".out2.")]
-    assert rf  # imported for the monkeypatch target
+
+
+def test_a_failed_tear_sheet_keeps_the_finished_results_and_says_so(home, tmp_path, monkeypatch):
+    """The summary and the run folder come first; a render that fails leaves no half page behind."""
+    def boom(*a, **k):
+        raise RuntimeError("renderer crashed")
+
+    monkeypatch.setattr("r2k.reports.tearsheet.render", boom)
+    out = tmp_path / "out3"
+    res = invoke("run", "buy-and-hold", "--offline", "--out", str(out))
+    line = one_line_error(res, 1)
+    assert "tear sheet failed" in line and "--no-tearsheet" in line
+    assert "CAGR" in res.stdout  # the summary was printed before the render
+    assert (out / "metrics.json").is_file() and not (out / "tearsheet.html").exists()
+    assert not [p for p in out.iterdir() if p.name.endswith(".tmp")]
 
 
 def test_debug_shows_the_traceback_of_an_internal_error(home, tmp_path, monkeypatch):
     def boom(*a, **k):
         raise RuntimeError("renderer crashed")
 
-    monkeypatch.setattr("r2k.reports.tearsheet.render", boom)
-    plain = invoke("run", "buy-and-hold", "--offline", "--out", str(tmp_path / "a"))
+    monkeypatch.setattr("r2k.reports.runfolder.manifest", boom)
+    plain = invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", str(tmp_path / "a"))
     assert "rerun with --debug" in one_line_error(plain, 1)
-    res = invoke("--debug", "run", "buy-and-hold", "--offline", "--out", str(tmp_path / "b"))
+    res = invoke("--debug", "run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", str(tmp_path / "b"))
     assert res.exit_code == 1
     assert "Traceback (most recent call last)" in res.stderr and "in boom" in res.stderr
     assert res.stderr.strip().splitlines()[-1].startswith("error: internal error: RuntimeError: renderer crashed")

@@ -18,6 +18,9 @@ from r2k.reports.metrics import SUMMARY_KEYS
 from tests.util import invoke, needs_real_data, one_line_error, put_prices, random_walk, real_data_dir
 
 DAYS = 365.25
+#: what the two default members hold, as their labels say (and their folders' names)
+BH, BH_DIR = "buy-and-hold IWM", "buy-and-hold-IWM"
+DCA, DCA_DIR = "dca IWM $500/month", "dca-IWM-500-month"
 
 
 def _write(st: Store, name: str, frame: pd.DataFrame) -> None:
@@ -88,16 +91,16 @@ def test_summary_numbers_match_independent_math(home, tmp_path):
     iwm, spy = FRAMES["IWM"]["adj_close"], FRAMES["SPY"]["adj_close"]
     assert doc["window"] == {"start": f"{iwm.index[0]:%Y-%m-%d}", "end": f"{iwm.index[-1]:%Y-%m-%d}"}
     r = rows(out)
-    assert list(r) == ["buy-and-hold", "dca", "SPY (benchmark)"]
+    assert list(r) == [BH, DCA, f"SPY (benchmark, bought like {BH})", f"SPY (benchmark, bought like {DCA})"]
     years = (iwm.index[-1] - iwm.index[0]).days / DAYS
 
     # buy-and-hold filled at the first close: the account follows IWM's closes exactly
-    bh = r["buy-and-hold"]
-    eq = read_equity(out / "buy-and-hold")
+    bh = r[BH]
+    eq = read_equity(out / BH_DIR)
     assert bh["final_value"] == pytest.approx(10_000 * iwm.iloc[-1] / iwm.iloc[0], rel=1e-9)
     assert bh["cagr"] == pytest.approx((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1, rel=1e-9)
     assert bh["max_drawdown"] == pytest.approx((iwm / iwm.cummax() - 1).min(), rel=1e-9)
-    rets = read_returns(out / "buy-and-hold")
+    rets = read_returns(out / BH_DIR)
     spy_r = spy.pct_change().reindex(rets.index)
     assert bh["correlation"] == pytest.approx(np.corrcoef(rets.to_numpy(), spy_r.to_numpy())[0, 1], rel=1e-9)
     daily_std = float(np.std(iwm.pct_change().dropna().to_numpy(), ddof=1)) * math.sqrt(252)
@@ -105,39 +108,49 @@ def test_summary_numbers_match_independent_math(home, tmp_path):
     assert "xirr" in bh and bh["xirr"] is None
 
     # dca: 500 at the first trading day of every month after the first; XIRR from its own cash flows
-    dca = r["dca"]
+    dca = r[DCA]
     months = iwm.index.to_period("M").unique()
     assert dca["contributed"] == pytest.approx(500.0 * (len(months) - 1))
-    flows = pd.read_csv(out / "dca" / "cashflows.csv", parse_dates=["date"])
-    eq_d = read_equity(out / "dca")
+    flows = pd.read_csv(out / DCA_DIR / "cashflows.csv", parse_dates=["date"])
+    eq_d = read_equity(out / DCA_DIR)
     dates = list(flows["date"]) + [eq_d.index[-1]]
     amounts = list(-flows["amount"]) + [eq_d.iloc[-1]]
     assert dca["xirr"] == pytest.approx(xirr_bisect(dates, amounts), abs=1e-7)
-    growth = float(np.prod(1 + read_returns(out / "dca").to_numpy()))
+    growth = float(np.prod(1 + read_returns(out / DCA_DIR).to_numpy()))
     assert dca["cagr"] == pytest.approx(growth ** (1 / years) - 1, rel=1e-9)
 
-    # benchmark row: SPY's total return compounding the first strategy's initial cash, no contributions
-    b = r["SPY (benchmark)"]
+    # benchmark rows: SPY bought like each member (close fills): the lump sum follows SPY's closes
+    b = r[f"SPY (benchmark, bought like {BH})"]
     assert b["initial_cash"] == 10_000 and b["contributed"] == 0
     assert b["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0], rel=1e-9)
     assert b["cagr"] == pytest.approx((spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 1, rel=1e-9)
     assert b["correlation"] == 1.0
+    # ... and the dca's benchmark gets the same deposits on the same days: shares bought at each day's close
+    bd = r[f"SPY (benchmark, bought like {DCA})"]
+    flow_days = pd.DatetimeIndex(flows["date"])
+    shares = float((flows["amount"].to_numpy() / spy.reindex(flow_days).to_numpy()).sum())
+    assert bd["contributed"] == pytest.approx(dca["contributed"]) and bd["initial_cash"] == dca["initial_cash"]
+    assert bd["final_value"] == pytest.approx(shares * spy.iloc[-1], rel=1e-9)
+    assert bd["xirr"] == pytest.approx(xirr_bisect(list(flow_days) + [spy.index[-1]],
+                                                   list(-flows["amount"]) + [shares * spy.iloc[-1]]), abs=1e-7)
 
     # annual table from year-end closes (the first year from the first close)
     annual = pd.read_csv(out / "annual.csv", index_col="year")
     ye = spy.groupby(spy.index.year).last()
-    assert annual.loc[2016, "SPY (benchmark)"] == pytest.approx(ye[2016] / ye[2015] - 1, rel=1e-9)
-    assert annual.loc[2015, "SPY (benchmark)"] == pytest.approx(ye[2015] / spy.iloc[0] - 1, rel=1e-9)
+    bench = f"SPY (benchmark, bought like {BH})"
+    assert annual.loc[2016, bench] == pytest.approx(ye[2016] / ye[2015] - 1, rel=1e-9)
+    assert annual.loc[2015, bench] == pytest.approx(ye[2015] / spy.iloc[0] - 1, rel=1e-9)
     ye_i = iwm.groupby(iwm.index.year).last()
-    assert annual.loc[2016, "buy-and-hold"] == pytest.approx(ye_i[2016] / ye_i[2015] - 1, rel=1e-9)
+    assert annual.loc[2016, BH] == pytest.approx(ye_i[2016] / ye_i[2015] - 1, rel=1e-9)
 
     # the CSV has the same rows and exactly the metrics.json keys plus name and correlation
     csv = pd.read_csv(out / "summary.csv")
-    sub = json.loads((out / "buy-and-hold" / "metrics.json").read_text())
+    sub = json.loads((out / BH_DIR / "metrics.json").read_text())
     assert list(csv.columns) == ["name", *SUMMARY_KEYS, "correlation"] and set(sub) <= set(csv.columns)
     assert csv.loc[1, "final_value"] == pytest.approx(dca["final_value"], rel=1e-12)
-    for key, value in sub.items():  # the member's own run folder agrees with its summary row
-        assert bh[key] == (pytest.approx(value) if isinstance(value, float) else value), key
+    for name, folder in ((BH, BH_DIR), (DCA, DCA_DIR)):  # each row is exactly its member's own metrics.json
+        own = json.loads((out / folder / "metrics.json").read_text())
+        assert {k: r[name][k] for k in own} == own, name
     # the page shows the same numbers, in percent, with the drawdown's dates
     page = (out / "index.html").read_text()
     summary_table = page[page.index('<table id="summary">'):page.index("</table>")]
@@ -155,7 +168,7 @@ def test_without_benchmark_and_default_folder(home, tmp_path):
     folders = list((tmp_path / "runs").glob("compare-*"))
     assert len(folders) == 1 and f"comparison folder: {Path('runs') / folders[0].name}" in res.stdout
     r = rows(folders[0])
-    assert list(r) == ["buy-and-hold", "dca"] and r["dca"]["correlation"] is None
+    assert list(r) == [BH, DCA] and r[DCA]["correlation"] is None
     assert "benchmark row" not in (folders[0] / "index.html").read_text()
 
 
@@ -166,7 +179,7 @@ def test_monthly_stats_basis(home, tmp_path):
     iwm = FRAMES["IWM"]["adj_close"]
     ends = iwm.groupby(iwm.index.to_period("M")).last()
     monthly = ends / pd.Series([iwm.iloc[0], *ends.iloc[:-1]], index=ends.index) - 1  # base: the first close
-    bh = rows(out)["buy-and-hold"]
+    bh = rows(out)[BH]
     assert bh["stats_basis"] == "monthly"
     assert bh["volatility"] == pytest.approx(monthly.std(ddof=1) * math.sqrt(12), rel=1e-9)
     assert bh["sharpe"] == pytest.approx(monthly.mean() / monthly.std(ddof=1) * math.sqrt(12), rel=1e-9)
@@ -180,7 +193,7 @@ def test_monthly_stats_basis(home, tmp_path):
 
 def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path):
     out = tmp_path / "w"
-    res = ok(invoke("compare", "buy-and-hold", "buy-and-hold:late", "-p", "late.symbol=VTWO", "dca", "--fill", "close",
+    res = ok(invoke("compare", "buy-and-hold:bh", "buy-and-hold symbol=VTWO label=late", "dca:dca", "--fill", "close",
                     "--start", "2014-06-01", "--offline", "--no-tearsheet", "--out", out))
     vt = FRAMES["VTWO"]["adj_close"]
     iwm = FRAMES["IWM"]["adj_close"]
@@ -190,17 +203,17 @@ def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path
     assert any("VTWO data starts" in w and "member late" in w for w in doc["warnings"])
     assert "VTWO data starts" in res.stderr and "re-run over the common window" in res.stderr
     r = rows(out)
-    for name in ("buy-and-hold", "late", "dca", "SPY (benchmark)"):
+    for name in ("bh", "late", "dca", "SPY (benchmark, bought like bh)", "SPY (benchmark, bought like dca)"):
         assert (r[name]["start"], r[name]["end"]) == (f"{ws:%Y-%m-%d}", f"{we:%Y-%m-%d}"), name
-    for name in ("buy-and-hold", "late", "dca"):
+    for name in ("bh", "late", "dca"):
         eq = read_equity(out / name)
         assert (eq.index[0], eq.index[-1]) == (ws, we)
     # re-run, not sliced: buy-and-hold starts with 10,000 on the window's first day
-    assert r["buy-and-hold"]["final_value"] == pytest.approx(10_000 * iwm[we] / iwm[ws], rel=1e-9)
+    assert r["bh"]["final_value"] == pytest.approx(10_000 * iwm[we] / iwm[ws], rel=1e-9)
     months = iwm[ws:we].index.to_period("M").unique()
     assert r["dca"]["contributed"] == pytest.approx(500.0 * (len(months) - 1))
     spy = FRAMES["SPY"]["adj_close"]
-    assert r["SPY (benchmark)"]["final_value"] == pytest.approx(10_000 * spy[we] / spy[ws], rel=1e-9)
+    assert r["SPY (benchmark, bought like bh)"]["final_value"] == pytest.approx(10_000 * spy[we] / spy[ws], rel=1e-9)
     page = (out / "index.html").read_text()
     assert f"<b>{ws:%Y-%m-%d}</b> to <b>{we:%Y-%m-%d}</b>" in page and "VTWO data starts" in page
 
@@ -210,16 +223,21 @@ def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     ok(invoke("run", "buy-and-hold", "--fill", "close", "--offline", "--no-tearsheet", "--out", run))
     out = tmp_path / "f1"
     ok(invoke("compare", run, "dca", "--fill", "close", "--offline", "--no-tearsheet", "--out", out))
+    spy = FRAMES["SPY"]["adj_close"]
     own = json.loads((run / "metrics.json").read_text())
     r = rows(out)
     assert list(r)[0] == "bh"
     for key in ("final_value", "cagr", "total_return", "max_drawdown", "volatility"):
         assert r["bh"][key] == pytest.approx(own[key], rel=1e-8), key  # the CSVs keep 10-12 significant digits
+    # a loaded run gets its benchmark bought like it too: SPY from the first close with its 10,000
+    assert r["SPY (benchmark, bought like bh)"]["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0],
+                                                                                 rel=1e-9)
 
     # longer than the window: restricted, rebased on its value at the window's first day, and said so
     out2 = tmp_path / "f2"
     res = ok(invoke("compare", f"{run}:mine", "buy-and-hold:late", "-p", "late.symbol=VTWO", "--fill", "close",
                     "--offline", "--no-tearsheet", "--out", out2))
+    spy = FRAMES["SPY"]["adj_close"]
     eq = read_equity(run)
     ws, we = FRAMES["VTWO"].index[0], FRAMES["VTWO"].index[-1]
     m = rows(out2)["mine"]
@@ -228,32 +246,79 @@ def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     assert m["total_return"] == pytest.approx(eq[we] / eq[ws] - 1, rel=1e-9)
     assert "mine (run folder): restricted to" in res.stderr
     assert read_equity(out2 / "mine").index[0] == ws
+    # restricted, its benchmark starts from the same rebased balance on the same day
+    b = rows(out2)["SPY (benchmark, bought like mine)"]
+    assert b["initial_cash"] == pytest.approx(eq[ws], rel=1e-9)
+    assert b["final_value"] == pytest.approx(eq[ws] * spy[we] / spy[ws], rel=1e-9)
 
 
 # --------------------------------------------------------------------------------------------
 # labels and parameters
 
 
-def test_labels_and_per_member_params(home, tmp_path):
+def spec_of(folder: Path) -> dict:
+    return json.loads((folder / "manifest.json").read_text())["spec"]
+
+
+def test_members_carry_their_own_settings_and_labels_say_what_they_hold(home, tmp_path):
     out = tmp_path / "lab"
-    ok(invoke("compare", "dca", "dca", "buy-and-hold:spy", "-p", "spy.symbol=SPY", "-p", "dca-2.symbol=VTWO",
-              "--offline", "--no-tearsheet", "--out", out))
-    assert list(rows(out)) == ["dca", "dca-2", "spy", "SPY (benchmark)"]
-    params = {n: json.loads((out / n / "manifest.json").read_text())["spec"]["params"] for n in ("dca", "dca-2", "spy")}
-    assert params == {"dca": {}, "dca-2": {"symbol": "VTWO"}, "spy": {"symbol": "SPY"}}
+    res = ok(invoke("compare", "buy-and-hold symbol=IWM", "buy-and-hold symbol=SPY",
+                    "dca symbol=IWM cash=0 contribute=250 every=quarter", "buy-and-hold:spy", "-p", "spy.symbol=VTWO",
+                    "--offline", "--no-tearsheet", "--out", out))
+    r = rows(out)
+    assert list(r)[:4] == ["buy-and-hold IWM", "buy-and-hold SPY", "dca IWM cash=$0 $250/quarter", "spy"]
+    assert spec_of(out / "buy-and-hold-SPY")["params"] == {"symbol": "SPY"}
+    d = spec_of(out / "dca-IWM-cash-0-250-quarter")
+    assert (d["cash"], d["contribute"], d["every"]) == (0.0, 250.0, "quarter")
+    assert spec_of(out / "spy")["params"] == {"symbol": "VTWO"}
+    assert "label spy looks like a ticker" not in res.stderr  # lower-case: a name, not a ticker
+    spy = FRAMES["SPY"]["adj_close"]
+    assert r["buy-and-hold SPY"]["final_value"] != r["buy-and-hold IWM"]["final_value"]
+    assert r["buy-and-hold SPY"]["total_return"] == pytest.approx(
+        json.loads((out / "buy-and-hold-SPY" / "metrics.json").read_text())["total_return"])
+    assert spy is not None
     # an unprefixed -p goes to every strategy that has the parameter
     out2 = tmp_path / "lab2"
     ok(invoke("compare", "buy-and-hold", "dca", "-p", "symbol=SPY", "--offline", "--no-tearsheet", "--out", out2))
-    for n in ("buy-and-hold", "dca"):
-        assert json.loads((out2 / n / "manifest.json").read_text())["spec"]["params"] == {"symbol": "SPY"}
+    for n in ("buy-and-hold-SPY", "dca-SPY-500-month"):
+        assert spec_of(out2 / n)["params"] == {"symbol": "SPY"}
+
+
+def test_one_strategy_across_symbols_gives_rows_that_each_name_their_symbol(home, tmp_path):
+    out = tmp_path / "syms"
+    ok(invoke("compare", "buy-and-hold", "--symbols", "IWM,SPY,VTWO", "--benchmark", "none", "--fill", "close",
+              "--offline", "--no-tearsheet", "--out", out))
+    r = rows(out)
+    assert list(r) == ["buy-and-hold IWM", "buy-and-hold SPY", "buy-and-hold VTWO"]
+    vt = FRAMES["VTWO"]["adj_close"]
+    for sym in ("IWM", "SPY", "VTWO"):
+        px = FRAMES[sym]["adj_close"].loc[vt.index[0]:vt.index[-1]]  # the common window is VTWO's
+        assert r[f"buy-and-hold {sym}"]["total_return"] == pytest.approx(px.iloc[-1] / px.iloc[0] - 1, rel=1e-9), sym
+    assert len({round(v["total_return"], 9) for v in r.values()}) == 3
+
+
+def test_a_label_that_looks_like_a_ticker_it_does_not_hold_is_warned(home, tmp_path):
+    res = ok(invoke("compare", "buy-and-hold:SPY", "buy-and-hold symbol=VTWO label=VTWO", "--offline",
+                    "--no-tearsheet", "--out", tmp_path / "t"))
+    assert "label SPY looks like a ticker, but that member holds IWM" in res.stderr
+    assert "label VTWO" not in res.stderr
+
+
+def test_two_identical_members_are_an_error(home):
+    msg = one_line_error(invoke("compare", "buy-and-hold", "buy-and-hold symbol=IWM", "--offline", "--no-tearsheet"), 2)
+    assert "identical" in msg
 
 
 @pytest.mark.parametrize("args, words", [
     (("buy-and-hold", "-p", "nope.symbol=IWM"), "no member is labelled"),
     (("buy-and-hold:a", "dca:a"), "given twice"),
+    (("buy-and-hold cash=lots",), "cash must be a number"),
+    (("buy-and-hold window=3",), "unknown parameter window"),
+    (("buy-and-hold symbol=SPY", "--symbols", "IWM,SPY"), "sets its own symbol"),
+    (("buy-and-hold nonsense",), "use key=value"),
     (("buy-and-hold:a.b",), "bad label"),
     (("buy-and-hold", "-p", "symbl=IWM"), "no strategy here has a parameter"),
-    (("buy-and-hold", "-p", "buy-and-hold.symbl=IWM"), "symbol"),
+    (("buy-and-hold:bh", "-p", "bh.symbl=IWM"), "unknown parameter symbl"),
     (("buy-and-hold", "-p", "buy-and-hold.symbol"), "key=value"),
     (("nope",), "unknown strategy"),
     (("runs/nothing-here",), "not a run folder"),
@@ -280,7 +345,7 @@ def test_no_common_window_is_one_line(home, tmp_path):
 # tear sheets in parallel processes, the page itself
 
 
-def _fake_render(returns, path, title, benchmark=None, assumptions=None):
+def _fake_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None):
     """Record the worker's pid, then wait (up to 30 s) until every expected render has started."""
     import time
 
@@ -291,7 +356,7 @@ def _fake_render(returns, path, title, benchmark=None, assumptions=None):
         time.sleep(0.02)
     fill = (assumptions or {}).get("fill")
     Path(path).write_text(f"<html><title>{title}</title>pid={os.getpid()} n={len(returns)} b={benchmark is not None} "
-                          f"fill={fill}</html>")
+                          f"fill={fill} legend={strategy_title} vs {benchmark_title}</html>")
     return path
 
 
@@ -308,25 +373,27 @@ def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
     monkeypatch.setattr("r2k.reports.tearsheet.render", _fake_render)
     monkeypatch.setattr("r2k.runner.comparison._warm_worker", lambda: None)  # skip the quantstats import
     out = tmp_path / "ts"
-    ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold:again", "--offline", "--out", out))
+    ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold symbol=SPY label=again", "--offline", "--out", out))
     pids = set()
-    for name in ("buy-and-hold", "dca", "again"):
+    for name, label in ((BH_DIR, BH), (DCA_DIR, DCA), ("again", "again")):
         text = (out / name / "tearsheet.html").read_text()
         pid = int(re.search(r"pid=(\d+)", text).group(1))
-        assert pid != os.getpid() and "b=True" in text and f"r2k {name} " in text
+        assert pid != os.getpid() and "b=True" in text and f"r2k {label} " in text
+        how = "same deposits" if name == DCA_DIR else "buy & hold"
+        assert f"legend={label} vs SPY ({how})" in text  # the sheet's legend names what each line holds
         assert "fill=next-open: " in text  # the sheet states how the numbers were made, as a run's does
         assert f"n={len(read_returns(out / name))}" in text
         pids.add(pid)
     assert len(pids) == workers  # even with 2 CPUs, all three tear sheets were being rendered at the same time
     page = (out / "index.html").read_text()
-    assert all(f'href="{name}/tearsheet.html"' in page for name in ("buy-and-hold", "dca", "again"))
+    assert all(f'href="{name}/tearsheet.html"' in page for name in (BH_DIR, DCA_DIR, "again"))
     assert not (out / ".tearsheets").exists()
 
 
 def _worker_state() -> tuple[int, bool | None]:
-    from r2k.runner import compare
+    from r2k.runner import comparison
 
-    return os.getpid(), compare.quantstats_inherited
+    return os.getpid(), comparison.quantstats_inherited
 
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork server")
@@ -343,7 +410,7 @@ def test_workers_are_forked_with_quantstats_already_imported():
     assert [inherited for _, inherited in states] == [True, True, True]  # imported once, in the fork server
 
 
-def _broken_render(returns, path, title, benchmark=None, assumptions=None):
+def _broken_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None):
     raise RuntimeError("renderer crashed")
 
 
@@ -373,9 +440,9 @@ def test_page_is_self_contained(home, tmp_path):
     assert not re.search(r"\ssrc=", page)
     assert set(re.findall(r"url\((.)", page)) <= {"#"}  # only references inside the page (SVG clip paths)
     # links: inside the page (#glyph ids in the SVGs) or relative ones to the member folders
-    assert set(re.findall(r'href="([^"#][^"]*)"', page)) == {"buy-and-hold/", "dca/", "late/"}
+    assert set(re.findall(r'href="([^"#][^"]*)"', page)) == {f"{BH_DIR}/", f"{DCA_DIR}/", "late/"}
     for words in ("Common window", "fill", "prices", "costs", "cash", "stats basis", "benchmark row",
-                  "the first strategy&#x27;s initial cash"):
+                  "bought like the strategies"):
         assert words in page, words
 
 
@@ -435,39 +502,68 @@ def _raw(name: str) -> pd.Series:
     return pd.read_csv(real_data_dir() / "prices" / f"{name}.csv", index_col="date", parse_dates=True)["adj_close"]
 
 
+def _raw_frame(name: str) -> pd.DataFrame:
+    return pd.read_csv(real_data_dir() / "prices" / f"{name}.csv", index_col="date", parse_dates=True)
+
+
 @needs_real_data
 def test_real_compare_of_three_strategies(real_home, tmp_path):
     out = tmp_path / "real"
-    res = ok(invoke("compare", "buy-and-hold", "dca", "rate-cut-rotation", "rate-cut-rotation:cash",
+    res = ok(invoke("compare", "buy-and-hold:bh", "dca:dca", "rate-cut-rotation:rot", "rate-cut-rotation:cash",
                     "-p", "cash.risk_off=CASH", "--start", "2005-01-01", "--end", "2024-12-31", "--benchmark", "SPY",
                     "--offline", "--no-tearsheet", "--out", out, env={"R2K_HOME": str(real_home)}))
     doc = json.loads((out / "summary.json").read_text())
     assert doc["window"] == {"start": "2005-01-03", "end": "2024-12-31"}
     assert "common window" not in res.stderr  # nothing limited it beyond --start/--end
     r = {row["name"]: row for row in doc["rows"]}
-    assert list(r) == ["buy-and-hold", "dca", "rate-cut-rotation", "cash", "SPY (benchmark)"]
+    lump, dep = "SPY (benchmark, bought like bh)", "SPY (benchmark, bought like dca)"
+    assert list(r) == ["bh", "dca", "rot", "cash", lump, dep]
     spy = _raw("SPY").loc["2005-01-03":"2024-12-31"]
     iwm = _raw("IWM").loc["2005-01-03":"2024-12-31"]
     annual = pd.read_csv(out / "annual.csv", index_col="year")
     ye_s, ye_i = spy.groupby(spy.index.year).last(), iwm.groupby(iwm.index.year).last()
-    assert annual.loc[2005, "SPY (benchmark)"] == pytest.approx(ye_s[2005] / spy.iloc[0] - 1, rel=1e-9)
     for year in range(2006, 2025):
-        assert annual.loc[year, "SPY (benchmark)"] == pytest.approx(ye_s[year] / ye_s[year - 1] - 1, rel=1e-9), year
+        assert annual.loc[year, lump] == pytest.approx(ye_s[year] / ye_s[year - 1] - 1, rel=1e-9), year
         # fully invested in IWM from the second day, fractional shares: the year is IWM's adj_close year
-        assert annual.loc[year, "buy-and-hold"] == pytest.approx(ye_i[year] / ye_i[year - 1] - 1, rel=1e-9), year
-    assert annual.loc[2008, "SPY (benchmark)"] == pytest.approx(-0.3681, abs=5e-4)  # SPY's 2008 total return
+        assert annual.loc[year, "bh"] == pytest.approx(ye_i[year] / ye_i[year - 1] - 1, rel=1e-9), year
+    assert annual.loc[2008, lump] == pytest.approx(-0.3681, abs=5e-4)  # SPY's 2008 total return
+    # the lump-sum benchmark is bought like bh: 10,000 at the second day's (total-return adjusted) open
+    raw = _raw_frame("SPY").loc["2005-01-03":"2024-12-31"]
+    adj_open = raw["open"] * raw["adj_close"] / raw["close"]
+    assert r[lump]["final_value"] == pytest.approx(10_000 / adj_open.iloc[1] * raw["adj_close"].iloc[-1], rel=1e-9)
     years = (spy.index[-1] - spy.index[0]).days / DAYS
-    eq = read_equity(out / "buy-and-hold")
-    assert r["buy-and-hold"]["cagr"] == pytest.approx((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1, rel=1e-9)
-    assert r["SPY (benchmark)"]["cagr"] == pytest.approx((spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 1, rel=1e-9)
-    rets = read_returns(out / "rate-cut-rotation")
-    spy_r = _raw("SPY").pct_change().reindex(rets.index)
-    corr = np.corrcoef(rets.to_numpy(), spy_r.to_numpy())[0, 1]
-    assert r["rate-cut-rotation"]["correlation"] == pytest.approx(corr, rel=1e-9)
+    eq = read_equity(out / "bh")
+    assert r["bh"]["cagr"] == pytest.approx((eq.iloc[-1] / eq.iloc[0]) ** (1 / years) - 1, rel=1e-9)
+    rets = read_returns(out / "rot")
     assert r["dca"]["contributed"] == pytest.approx(500.0 * (len(iwm.index.to_period("M").unique()) - 1))
+    assert r[dep]["contributed"] == r["dca"]["contributed"]
     man = json.loads((out / "cash" / "manifest.json").read_text())
-    assert man["spec"]["params"] == {"risk_off": "CASH"}
-    assert r["cash"]["final_value"] != pytest.approx(r["rate-cut-rotation"]["final_value"], rel=1e-3)
+    assert man["spec"]["params"]["risk_off"] == "CASH"
+    assert r["cash"]["final_value"] != pytest.approx(r["rot"]["final_value"], rel=1e-3)
+    assert rets.index[0] == pd.Timestamp("2005-01-04")
+
+
+@needs_real_data
+@pytest.mark.parametrize("deposits", [(), ("--contribute", "500")])
+def test_real_benchmark_row_equals_a_run_of_the_benchmark_bought_the_same_way(real_home, tmp_path, deposits):
+    """One benchmark definition: the compare row of SPY is `r2k run buy-and-hold --symbol SPY` with the same
+    cash, deposits, fill and costs, and each member row is exactly that member's metrics.json."""
+    env = {"R2K_HOME": str(real_home)}
+    common = ("--start", "2010-01-01", "--end", "2019-12-31", "--commission-bps", "5", "--slippage-bps", "3",
+              *deposits, "--offline", "--no-tearsheet")
+    out = tmp_path / "cmp"
+    ok(invoke("compare", "trend-filter:tf", "buy-and-hold symbol=QQQ label=qqq", *common, "--out", out, env=env))
+    ok(invoke("run", "buy-and-hold", "--symbol", "SPY", "--benchmark", "none", *common, "--out", tmp_path / "spy",
+              env=env))
+    alone = json.loads((tmp_path / "spy" / "metrics.json").read_text())
+    r = rows(out)
+    assert list(r) == ["tf", "qqq", "SPY (benchmark)"]
+    bench = r["SPY (benchmark)"]
+    for key, value in alone.items():
+        assert bench[key] == (pytest.approx(value, rel=1e-12) if isinstance(value, float) else value), key
+    for name in ("tf", "qqq"):
+        own = json.loads((out / name / "metrics.json").read_text())
+        assert {k: r[name][k] for k in own} == own, name
 
 
 @needs_real_data
@@ -479,7 +575,7 @@ def test_real_window_limited_by_vtwo(real_home, tmp_path):
     doc = json.loads((out / "summary.json").read_text())
     assert doc["window"]["start"] == f"{vt.index[0]:%Y-%m-%d}" == "2010-09-22"
     assert "VTWO data starts (member vtwo)" in res.stderr
-    assert read_equity(out / "buy-and-hold").index[0] == vt.index[0]
+    assert read_equity(out / "buy-and-hold-IWM").index[0] == vt.index[0]
 
 
 @needs_real_data
@@ -488,10 +584,11 @@ def test_real_tear_sheets_are_written_and_linked(real_home, tmp_path):
     ok(invoke("compare", "buy-and-hold", "rate-cut-rotation", "--start", "2022-01-01", "--end", "2024-12-31", "--offline",
               "--out", out, env={"R2K_HOME": str(real_home)}))
     page = (out / "index.html").read_text()
-    for name in ("buy-and-hold", "rate-cut-rotation"):
+    for name, label in (("buy-and-hold-IWM", "buy-and-hold IWM"), ("rate-cut-rotation-IWM", "rate-cut-rotation IWM")):
         sheet = (out / name / "tearsheet.html").read_text()
-        assert f"<title>r2k {name} 2022-01-03..2024-12-31</title>" in sheet and "<script" not in sheet
+        assert f"<title>r2k {label} 2022-01-03..2024-12-31</title>" in sheet and "<script" not in sheet
         assert f'href="{name}/tearsheet.html"' in page
+        assert label in sheet and "SPY (buy &amp; hold)" in sheet  # the legend names both lines, not "Strategy"
 
 
 USER_RULE = """
@@ -524,11 +621,11 @@ def test_user_strategy_compared_from_a_config_file(home, tmp_path):
     )
     res = ok(invoke("compare", "--config", cfg, "--offline"))
     got = rows(tmp_path / "cmp")
-    assert set(got) == {"all-iwm", "buy-and-hold"}
+    assert set(got) == {"all-iwm", "buy-and-hold SPY"}
     iwm, spy = FRAMES["IWM"]["close"], FRAMES["SPY"]["close"]
     # weight 1.0 in IWM bought at the first close; buy-and-hold of SPY, likewise (close fills from the file)
     assert float(got["all-iwm"]["total_return"]) == pytest.approx(iwm.iloc[-1] / iwm.iloc[0] - 1, rel=1e-9)
-    assert float(got["buy-and-hold"]["total_return"]) == pytest.approx(spy.iloc[-1] / spy.iloc[0] - 1, rel=1e-9)
+    assert float(got["buy-and-hold SPY"]["total_return"]) == pytest.approx(spy.iloc[-1] / spy.iloc[0] - 1, rel=1e-9)
     assert "all-iwm" in res.stdout
     # a flag beats the file: next-open fills instead of the file's close
     ok(invoke("compare", "--config", cfg, "--offline", "--fill", "next-open", "--out", tmp_path / "cmp2"))
@@ -546,7 +643,7 @@ def test_sigterm_during_tear_sheets_leaves_no_folder_and_no_process(home, tmp_pa
     import time
 
     out = tmp_path / "term"
-    cmd = [sys.executable, "-m", "r2k.runner", "compare", "buy-and-hold", "dca", "buy-and-hold:again", "--offline",
+    cmd = [sys.executable, "-m", "r2k.runner", "compare", "buy-and-hold", "dca", "buy-and-hold symbol=SPY label=again", "--offline",
            "--out", str(out)]
     log = tmp_path / "stderr.txt"  # a file, not a pipe: a leftover worker would hold a pipe open forever
     with log.open("wb") as err_file:

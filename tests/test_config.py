@@ -11,15 +11,13 @@ import pytest
 
 from r2k.data.errors import UsageError
 from r2k.runner.config import StrategyEntry, load_compare_config, load_run_config
-from r2k.strategies import discovery, registry
+from r2k.strategies import discovery
 from tests.test_discovery import RULE_FILE, home, make_store, write  # noqa: F401 (home: shared fixture)
 from tests.util import invoke, one_line_error
 
 
 @pytest.fixture(autouse=True)
-def clean_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_search_paths", [])
-    monkeypatch.setattr(registry, "_pinned", {})
+def no_user_strategy_path(monkeypatch):
     monkeypatch.delenv(discovery.ENV_VAR, raising=False)
 
 
@@ -206,7 +204,7 @@ def test_compare_config(tmp_path):
     base = (tmp_path / "c").resolve()
     assert got.strategies == [
         StrategyEntry("buy-and-hold", {"symbol": "IWM"}, "IWM buy & hold"),
-        StrategyEntry("trend-filter", {"window": 150}, None),
+        StrategyEntry("trend-filter", {"params": {"window": 150}}, None),
         StrategyEntry(f"{base / 'mine/x.py'}:Rule", {}, None),
     ]
     entries, options = got

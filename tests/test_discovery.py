@@ -71,10 +71,8 @@ RUNTIME_ERROR = "import math\n\nVALUE = math.sqrt(4)\nraise RuntimeError('boom a
 
 
 @pytest.fixture(autouse=True)
-def clean_registry(monkeypatch):
-    """Search paths and pinned references are process state: start every test empty."""
-    monkeypatch.setattr(registry, "_search_paths", [])
-    monkeypatch.setattr(registry, "_pinned", {})
+def no_user_strategy_path(monkeypatch):
+    """The user's own $R2K_STRATEGY_PATH must not leak into a test (lookups hold no other state)."""
     monkeypatch.delenv(discovery.ENV_VAR, raising=False)
 
 
@@ -153,7 +151,7 @@ def test_strategy_info_for_both_kinds(folder):
     assert rule == {"name": "half-half", "kind": "rule", "schedule": "quarter",
                     "description": "Half `symbol`, half `other`, rebalanced every `schedule`. Second line of the description.",
                     "params": {"symbol": "IWM", "other": "SPY", "weight": 0.5},
-                    "source": str((folder / "rules.py").resolve())}
+                    "source": str((folder / "rules.py").resolve()), "run_defaults": ""}
     bt = discovery.strategy_info(by_name["buy-dips-bt"])
     assert (bt["kind"], bt["symbols"]) == ("backtrader", ["IWM", "SPY"])
     assert bt["params"] == {"size": 3, "drop": 0.01, "verbose": False, "tag": "x"}
@@ -196,7 +194,9 @@ def test_backtrader_params_are_coerced_like_rule_params(folder):
 def test_file_and_module_references(folder, monkeypatch):
     cls = registry.resolve(f"{folder / 'rules.py'}:HalfHalf")
     assert cls.__name__ == "HalfHalf"
-    assert registry.resolve("half-half") is cls  # pinned under its name for the engine
+    with pytest.raises(UsageError, match="unknown strategy 'half-half'"):
+        registry.resolve("half-half")  # a lookup keeps no state: by name it needs its folder
+    assert registry.resolve("half-half", [folder]) is cls  # the same class: files are imported once per content
     monkeypatch.syspath_prepend(str(folder))
     bt_cls = registry.resolve("bt_strats:BuyDipsBT")
     assert discovery.strategy_name(bt_cls) == "buy-dips-bt"
@@ -217,26 +217,29 @@ def test_env_path_and_search_paths(folder, tmp_path, monkeypatch):
     other = tmp_path / "other"
     write(other, "more.py", RULE_FILE.replace('"half-half"', '"half-half-2"'))
     monkeypatch.setenv(discovery.ENV_VAR, os.pathsep.join([str(folder), str(other)]))
-    cat = registry.catalog()
+    cat = registry.Registry.with_paths().catalog()
     assert {"half-half", "half-half-2", "buy-dips-bt", "dca"} <= set(cat.entries)
     assert cat.get("half-half-2").source == str((other / "more.py").resolve())
     monkeypatch.setenv(discovery.ENV_VAR, str(tmp_path / "missing"))
-    assert [b.error for b in registry.catalog().broken] == ["strategy folder does not exist"]
+    assert [b.error for b in registry.Registry.with_paths().catalog().broken] == ["strategy folder does not exist"]
+    assert registry.Registry.with_paths(env=False).catalog().broken == []
 
 
 def test_duplicate_names_are_an_error_naming_both_sources(folder, tmp_path):
     other = tmp_path / "other"
     write(other, "copy.py", RULE_FILE)
     write(other, "dca.py", RULE_FILE.replace('"half-half"', '"dca"'))
-    registry.set_search_paths([folder, other])
+    reg = registry.Registry.with_paths([folder, other])
     with pytest.raises(UsageError) as exc:
-        registry.resolve("half-half")
+        reg.resolve("half-half")
     msg = str(exc.value)
     assert "two strategies are named 'half-half'" in msg
     assert str((folder / "rules.py").resolve()) in msg and str((other / "copy.py").resolve()) in msg
     with pytest.raises(UsageError, match=r"'dca': built-in and .*dca.py"):
-        registry.resolve("dca")
-    assert registry.resolve("buy-dips-bt").__name__ == "BuyDipsBT"  # unrelated names still resolve
+        reg.resolve("dca")
+    assert reg.resolve("buy-dips-bt").__name__ == "BuyDipsBT"  # unrelated names still resolve
+    with pytest.raises(UsageError, match=r"'dca': built-in and .*dca.py"):  # by reference too
+        registry.resolve(f"{other / 'dca.py'}:HalfHalf")
 
 
 def test_entry_points_from_an_installed_distribution(tmp_path, monkeypatch):
@@ -247,7 +250,7 @@ def test_entry_points_from_an_installed_distribution(tmp_path, monkeypatch):
     write(dist, "entry_points.txt", "[r2k.strategies]\nplugin-rule = fake_r2k_plugin:HalfHalf\n"
                                     "missing = fake_r2k_plugin:NoSuchClass\n")
     monkeypatch.syspath_prepend(str(site))
-    cat = registry.catalog()
+    cat = registry.Registry.with_paths().catalog()
     entry = cat.get("plugin-rule")
     assert entry.source == "entry point plugin-rule = fake_r2k_plugin:HalfHalf (fake-r2k-plugin)"
     assert entry.load().__name__ == "HalfHalf"
@@ -258,7 +261,7 @@ def test_entry_points_from_an_installed_distribution(tmp_path, monkeypatch):
 
 def test_listing_builtins_does_not_import_backtrader(tmp_path):
     code = ("import sys; from r2k.strategies import registry, discovery\n"
-            "cat = registry.catalog()\n"
+            "cat = registry.Registry().catalog()\n"
             "[discovery.strategy_info(e.load()) for v in cat.entries.values() for e in v]\n"
             "print(len(cat.entries), 'backtrader' in sys.modules)")
     env = {**os.environ, "R2K_HOME": str(tmp_path)}

@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from r2k.runner.cli import cli
-from r2k.strategies import discovery, registry
+from r2k.strategies import discovery
 from tests.util import needs_real_data, real_data_dir
 
 EXAMPLES = Path(__file__).resolve().parent.parent / "examples"
@@ -20,9 +20,7 @@ pytestmark = needs_real_data
 
 
 @pytest.fixture(autouse=True)
-def clean_registry(monkeypatch):
-    monkeypatch.setattr(registry, "_search_paths", [])
-    monkeypatch.setattr(registry, "_pinned", {})
+def no_user_strategy_path(monkeypatch):
     monkeypatch.delenv(discovery.ENV_VAR, raising=False)
 
 
