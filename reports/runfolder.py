@@ -168,3 +168,34 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
             result.tearsheet(folder / "tearsheet.html")
 
     return atomic_folder(target, fill)
+
+
+def find_runs(root: Path, depth: int = 3) -> list[dict]:
+    """Every run folder r2k wrote under ``root`` (``depth`` levels down), newest first.
+
+    Each row: path, label, strategy, window, CAGR and when it was created, read from the folder's
+    manifest.json and metrics.json; folders that cannot be read are skipped.
+    """
+    root = Path(root)
+    rows: list[dict] = []
+
+    def walk(folder: Path, level: int) -> None:
+        try:
+            children = sorted(p for p in folder.iterdir() if p.is_dir() and not p.name.startswith("."))
+        except OSError:
+            return
+        for child in children:
+            man, met = child / "manifest.json", child / "metrics.json"
+            if man.is_file() and met.is_file():
+                try:
+                    m, x = json.loads(man.read_text(encoding="utf-8")), json.loads(met.read_text(encoding="utf-8"))
+                except (OSError, ValueError):
+                    continue
+                rows.append({"path": str(child), "label": m.get("label") or m.get("spec", {}).get("strategy", "?"),
+                             "start": x.get("start"), "end": x.get("end"), "cagr": x.get("cagr"),
+                             "created": m.get("created", "")})
+            elif level < depth:
+                walk(child, level + 1)
+
+    walk(root, 1)
+    return sorted(rows, key=lambda r: (r["created"], r["path"]), reverse=True)

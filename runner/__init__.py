@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["run", "compare", "sweep", "spec"]
+__all__ = ["run", "compare", "sweep", "make_spec"]
 
 
 def __getattr__(name: str) -> Any:

@@ -49,7 +49,7 @@ def _context(other: dict[str, Any]):
     return store, registry, bool(other.get("offline", False)), other.get("warn"), other.get("providers")
 
 
-def spec(strategy: str | type, **settings: Any) -> RunSpec:
+def make_spec(strategy: str | type, **settings: Any) -> RunSpec:
     """The validated RunSpec ``run(strategy, **settings)`` would run (nothing is loaded)."""
     mine, other = _split(settings)
     _, registry, *_ = _context(other)

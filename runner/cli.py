@@ -37,6 +37,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "table": ("r2k.runner.cli_tables", "table", "Investor tables: month-by-month and calendar-year total returns."),
     "tracking": ("r2k.runner.cli_tables", "tracking_cmd", "Tracking difference and tracking error of ETF against "
                  "INDEX (e.g."),
+    "runs": ("r2k.runner.cli_runs", "runs", "List the run folders under FOLDER (default: here): label, window, CAGR, "
+             "created."),
     "regimes": ("r2k.runner.cli_tables", "regimes_cmd", "Return, volatility and max drawdown while the Fed eases, "
                 "tightens or holds, and in NBER recessions."),
 }

@@ -140,7 +140,8 @@ def resolved_config(spec, s: dict[str, Any], paths: list[str], target: Path) -> 
         path, _, attr = strategy.rpartition(":")
         strategy = f"{Path(path).resolve()}:{attr}"
     out = {
-        "strategy": strategy, "params": discovery.validate_params(spec.strategy_class(), dict(spec.params)), "start": spec.start, "end": spec.end, "cash": spec.cash,
+        "strategy": strategy, "params": discovery.validate_params(spec.strategy_class(), dict(spec.params)),
+        "start": spec.start, "end": spec.end, "cash": spec.cash,
         "contribute": spec.contribute, "every": spec.every, "benchmark": spec.benchmark or "none", "fill": spec.fill,
         "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
         "stats": spec.stats, "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine,

@@ -95,7 +95,7 @@ class Comparison:
         for labels in groups.values():
             name = f"{self.benchmark} (benchmark)"
             if len(groups) > 1:
-                name = f"{self.benchmark} (benchmark, bought like {labels[0]})"
+                name = f"{self.benchmark} (like {labels[0]})"
             out.append((name, labels))
         return out
 

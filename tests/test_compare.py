@@ -91,7 +91,7 @@ def test_summary_numbers_match_independent_math(home, tmp_path):
     iwm, spy = FRAMES["IWM"]["adj_close"], FRAMES["SPY"]["adj_close"]
     assert doc["window"] == {"start": f"{iwm.index[0]:%Y-%m-%d}", "end": f"{iwm.index[-1]:%Y-%m-%d}"}
     r = rows(out)
-    assert list(r) == [BH, DCA, f"SPY (benchmark, bought like {BH})", f"SPY (benchmark, bought like {DCA})"]
+    assert list(r) == [BH, DCA, f"SPY (like {BH})", f"SPY (like {DCA})"]
     years = (iwm.index[-1] - iwm.index[0]).days / DAYS
 
     # buy-and-hold filled at the first close: the account follows IWM's closes exactly
@@ -120,13 +120,13 @@ def test_summary_numbers_match_independent_math(home, tmp_path):
     assert dca["cagr"] == pytest.approx(growth ** (1 / years) - 1, rel=1e-9)
 
     # benchmark rows: SPY bought like each member (close fills): the lump sum follows SPY's closes
-    b = r[f"SPY (benchmark, bought like {BH})"]
+    b = r[f"SPY (like {BH})"]
     assert b["initial_cash"] == 10_000 and b["contributed"] == 0
     assert b["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0], rel=1e-9)
     assert b["cagr"] == pytest.approx((spy.iloc[-1] / spy.iloc[0]) ** (1 / years) - 1, rel=1e-9)
     assert b["correlation"] == 1.0
     # ... and the dca's benchmark gets the same deposits on the same days: shares bought at each day's close
-    bd = r[f"SPY (benchmark, bought like {DCA})"]
+    bd = r[f"SPY (like {DCA})"]
     flow_days = pd.DatetimeIndex(flows["date"])
     shares = float((flows["amount"].to_numpy() / spy.reindex(flow_days).to_numpy()).sum())
     assert bd["contributed"] == pytest.approx(dca["contributed"]) and bd["initial_cash"] == dca["initial_cash"]
@@ -137,7 +137,7 @@ def test_summary_numbers_match_independent_math(home, tmp_path):
     # annual table from year-end closes (the first year from the first close)
     annual = pd.read_csv(out / "annual.csv", index_col="year")
     ye = spy.groupby(spy.index.year).last()
-    bench = f"SPY (benchmark, bought like {BH})"
+    bench = f"SPY (like {BH})"
     assert annual.loc[2016, bench] == pytest.approx(ye[2016] / ye[2015] - 1, rel=1e-9)
     assert annual.loc[2015, bench] == pytest.approx(ye[2015] / spy.iloc[0] - 1, rel=1e-9)
     ye_i = iwm.groupby(iwm.index.year).last()
@@ -203,7 +203,7 @@ def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path
     assert any("VTWO data starts" in w and "member late" in w for w in doc["warnings"])
     assert "VTWO data starts" in res.stderr and "re-run over the common window" in res.stderr
     r = rows(out)
-    for name in ("bh", "late", "dca", "SPY (benchmark, bought like bh)", "SPY (benchmark, bought like dca)"):
+    for name in ("bh", "late", "dca", "SPY (like bh)", "SPY (like dca)"):
         assert (r[name]["start"], r[name]["end"]) == (f"{ws:%Y-%m-%d}", f"{we:%Y-%m-%d}"), name
     for name in ("bh", "late", "dca"):
         eq = read_equity(out / name)
@@ -213,7 +213,7 @@ def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path
     months = iwm[ws:we].index.to_period("M").unique()
     assert r["dca"]["contributed"] == pytest.approx(500.0 * (len(months) - 1))
     spy = FRAMES["SPY"]["adj_close"]
-    assert r["SPY (benchmark, bought like bh)"]["final_value"] == pytest.approx(10_000 * spy[we] / spy[ws], rel=1e-9)
+    assert r["SPY (like bh)"]["final_value"] == pytest.approx(10_000 * spy[we] / spy[ws], rel=1e-9)
     page = (out / "index.html").read_text()
     assert f"<b>{ws:%Y-%m-%d}</b> to <b>{we:%Y-%m-%d}</b>" in page and "VTWO data starts" in page
 
@@ -230,7 +230,7 @@ def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     for key in ("final_value", "cagr", "total_return", "max_drawdown", "volatility"):
         assert r["bh"][key] == pytest.approx(own[key], rel=1e-8), key  # the CSVs keep 10-12 significant digits
     # a loaded run gets its benchmark bought like it too: SPY from the first close with its 10,000
-    assert r["SPY (benchmark, bought like bh)"]["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0],
+    assert r["SPY (like bh)"]["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0],
                                                                                  rel=1e-9)
 
     # longer than the window: restricted, rebased on its value at the window's first day, and said so
@@ -247,7 +247,7 @@ def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     assert "mine (run folder): restricted to" in res.stderr
     assert read_equity(out2 / "mine").index[0] == ws
     # restricted, its benchmark starts from the same rebased balance on the same day
-    b = rows(out2)["SPY (benchmark, bought like mine)"]
+    b = rows(out2)["SPY (like mine)"]
     assert b["initial_cash"] == pytest.approx(eq[ws], rel=1e-9)
     assert b["final_value"] == pytest.approx(eq[ws] * spy[we] / spy[ws], rel=1e-9)
 
@@ -516,7 +516,7 @@ def test_real_compare_of_three_strategies(real_home, tmp_path):
     assert doc["window"] == {"start": "2005-01-03", "end": "2024-12-31"}
     assert "common window" not in res.stderr  # nothing limited it beyond --start/--end
     r = {row["name"]: row for row in doc["rows"]}
-    lump, dep = "SPY (benchmark, bought like bh)", "SPY (benchmark, bought like dca)"
+    lump, dep = "SPY (like bh)", "SPY (like dca)"
     assert list(r) == ["bh", "dca", "rot", "cash", lump, dep]
     spy = _raw("SPY").loc["2005-01-03":"2024-12-31"]
     iwm = _raw("IWM").loc["2005-01-03":"2024-12-31"]
@@ -643,8 +643,8 @@ def test_sigterm_during_tear_sheets_leaves_no_folder_and_no_process(home, tmp_pa
     import time
 
     out = tmp_path / "term"
-    cmd = [sys.executable, "-m", "r2k.runner", "compare", "buy-and-hold", "dca", "buy-and-hold symbol=SPY label=again", "--offline",
-           "--out", str(out)]
+    cmd = [sys.executable, "-m", "r2k.runner", "compare", "buy-and-hold", "dca", "buy-and-hold symbol=SPY label=again",
+           "--offline", "--out", str(out)]
     log = tmp_path / "stderr.txt"  # a file, not a pipe: a leftover worker would hold a pipe open forever
     with log.open("wb") as err_file:
         p = subprocess.Popen(cmd, stderr=err_file, stdout=subprocess.DEVNULL, start_new_session=True,

@@ -96,7 +96,7 @@ def test_cli_run_with_config_and_flags_that_win(home, tmp_path):
     folder = tmp_path / "cfg" / "out"
     manifest = json.loads((folder / "manifest.json").read_text())
     spec = manifest["spec"]
-    assert spec["cash"] == 20000 and spec["params"] == {"weight": 0.6, "other": "SPY"}
+    assert spec["cash"] == 20000 and spec["params"] == {"symbol": "IWM", "weight": 0.6, "other": "SPY"}
     assert (spec["start"], spec["end"], spec["commission_bps"], spec["benchmark"]) == ("2015-03-02", "2016-06-30", 10, None)
     assert not (folder / "tearsheet.html").exists()
     equity = pd.read_csv(folder / "equity.csv")

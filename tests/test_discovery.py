@@ -337,7 +337,7 @@ def test_new_rule_template_runs_unchanged(home, tmp_path):
     assert list(pd.to_datetime(got["date"])) == list(_first_trading_days(close.index))
     assert {"up", "down", "warm-up"} == set(got["label"])
     manifest = json.loads((tmp_path / "run" / "manifest.json").read_text())
-    assert manifest["spec"]["params"] == {"lookback_days": 60}
+    assert manifest["spec"]["params"] == {"symbol": "IWM", "lookback_days": 60, "risk_off": "CASH"}
 
 
 def test_new_backtrader_template_lists_and_shows(tmp_path):

@@ -51,7 +51,7 @@ def test_buy_and_hold_iwm_matches_adj_close(real_home, tmp_path):
     assert man["inputs"]["IWM"]["start"] == "2000-05-26" and man["inputs"]["IWM"]["source"].endswith("IWM.csv")
     assert man["spec"]["fill"] == "next-open" and "next day's open" in man["assumptions"]["fill"]
     html = (out / "tearsheet.html").read_text()
-    assert re.search(r"<title>r2k buy-and-hold 2005-01-03\.\.2024-12-31</title>", html)
+    assert re.search(r"<title>r2k buy-and-hold IWM 2005-01-03\.\.2024-12-31</title>", html)
     assert "<script" not in html and "qtpylib.io" not in html
     assert "How these numbers were made" in html and "next day&#x27;s open" in html
     assert "\ufe6a" not in html
