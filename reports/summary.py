@@ -85,9 +85,8 @@ def format_summary(result, bench: dict | None = None) -> str:
     spec = result.spec
     if result.assumptions.get("deposits"):
         lines.append(f"Deposits: {result.assumptions['deposits']}.")
-    if bench:
-        lines.append(f"Benchmark: {spec.benchmark} bought like the strategy (same initial cash, deposits on the same days, "
-                     "same fill timing and costs).")
+    if bench and result.assumptions.get("benchmark"):
+        lines.append(f"Benchmark: {result.assumptions['benchmark']}.")
     rf = spec.rf
     rf_txt = "the daily fed funds rate (DFF)" if rf == "DFF" else f"{100 * float(rf):g}% a year"
     lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; Sharpe/Sortino risk-free rate {rf_txt}; "

@@ -301,6 +301,9 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         "shares": "whole shares" if spec.whole_shares else "fractional shares",
         "engine": spec.engine,
     }
+    if spec.benchmark:
+        assumptions["benchmark"] = (f"{spec.benchmark} bought like the strategy: the same initial cash, deposits on the "
+                                    "same days, fill timing and costs")
     if spec.contribute:
         preset = getattr(cls, "run_defaults", {})
         from_preset = preset.get("contribute") == spec.contribute and preset.get("every", "month") == spec.every
