@@ -271,25 +271,7 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
     check_sweep_folder(folder, base.to_dict())
     store = store or Store()
     combos = combinations(grid)
-    # validate every combination and load (or, online, refresh) all the data it needs, once, here
-    from r2k.data import loader
-    from r2k.runner.engine import required_data
-
-    note = warn or (lambda m: None)
-    prices, series = set(), set()
-    for params in combos:
-        p, sr = required_data(replace(base, params={**base.params, **params}))
-        prices |= p
-        series |= sr
-    for name in sorted(prices):
-        loader.get(name, series=False, store=store, offline=offline, warn=note)
-    for name in sorted(series):
-        loader.get(name, series=True, store=store, offline=offline, warn=note)
-    source = strategy_source_sha(base)
-    tasks = []
-    for params in combos:
-        spec = replace(base, params={**base.params, **params})
-        tasks.append(Task(combo_key(base, spec.params, source), spec.to_dict(), str(store.root), basis))
+    tasks = make_tasks(base, combos, store=store, offline=offline, warn=warn, basis=basis)
 
     from r2k.reports.metrics import SUMMARY_KEYS
 
@@ -418,31 +400,38 @@ class SweepResult:
         return folder
 
 
+def make_tasks(base: RunSpec, combos: list[dict[str, Any]], *, store, offline: bool,
+               warn: Callable[[str], None] | None, basis: str) -> list[Task]:
+    """One Task per combination, after validating every one and loading (or, online, refreshing)
+    all the data they need, once, here: workers never touch the network."""
+    from r2k.data import loader
+    from r2k.runner.engine import required_data
+
+    note = warn or (lambda m: None)
+    prices, series = set(), set()
+    for params in combos:
+        p, sr = required_data(replace(base, params={**base.params, **params}))
+        prices |= p
+        series |= sr
+    for name in sorted(prices):
+        loader.get(name, series=False, store=store, offline=offline, warn=note)
+    for name in sorted(series):
+        loader.get(name, series=True, store=store, offline=offline, warn=note)
+    source = strategy_source_sha(base)
+    specs = [replace(base, params={**base.params, **params}) for params in combos]
+    return [Task(combo_key(base, s.params, source), s.to_dict(), str(store.root), basis) for s in specs]
+
+
 def sweep_in_memory(base: RunSpec, grid: dict[str, list[Any]], *, metric: str = "cagr", workers: int = 1,
                     store=None, offline: bool = False, warn: Callable[[str], None] | None = None) -> SweepResult:
     """Every combination of ``grid`` on ``base``, computed in memory (the Python API's sweep)."""
-    from r2k.data import loader
     from r2k.data.store import Store
-    from r2k.runner.engine import required_data
     from r2k.runner.grid import combinations
 
     if metric not in METRICS:
         raise UsageError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
     store = store or Store()
-    note = warn or (lambda m: None)
-    combos = combinations(grid)
-    needed_prices, needed_series = set(), set()
-    for params in combos:
-        p, sr = required_data(replace(base, params={**base.params, **params}))
-        needed_prices |= p
-        needed_series |= sr
-    for name in sorted(needed_prices):
-        loader.get(name, series=False, store=store, offline=offline, warn=note)
-    for name in sorted(needed_series):
-        loader.get(name, series=True, store=store, offline=offline, warn=note)
-    source = strategy_source_sha(base)
-    tasks = [Task(combo_key(base, {**base.params, **c}, source), replace(base, params={**base.params, **c}).to_dict(),
-                  str(store.root), base.stats) for c in combos]
+    tasks = make_tasks(base, combinations(grid), store=store, offline=offline, warn=warn, basis=base.stats)
     rows: list[dict] = []
     run_tasks(tasks, rows.append, workers=workers)
     return SweepResult(base, grid, metric, rank(rows, metric))
