@@ -72,13 +72,6 @@ class Comparison:
     basis: str = "daily"
     folder: Path | None = None
 
-    def _finished(self) -> None:
-        from r2k.reports.runfolder import compute_metrics
-
-        for r in self.results.values():
-            if not r.metrics:
-                r.metrics = compute_metrics(r, self.basis)
-
     def benchmark_groups(self) -> list[tuple[str, list[str]]]:
         """(row name, member labels) per distinct benchmark account: members with the same cash flows,
         fill timing and costs share one."""
@@ -103,7 +96,6 @@ class Comparison:
         """The report's members: each result, then each benchmark account."""
         from r2k.reports import compare as report
 
-        self._finished()
         out: list[report.Member] = []
         for e in self.entries:
             r = self.results[e.label]
@@ -112,7 +104,7 @@ class Comparison:
                 name=e.label, returns=r.returns, equity=r.equity[["value"]], cashflows=r.cashflows, benchmark=r.benchmark,
                 trades=r.trades, link=f"{name}/tearsheet.html" if linked else None, folder=f"{name}/",
                 description=r.strategy_doc, params=r.params, assumptions=r.assumptions, rf=getattr(r, "rf", 0.0),
-                metrics=r.metrics,
+                metrics=r.metrics if r.metrics.get("stats_basis", "daily") == self.basis else None,
             ))
         for row, labels in self.benchmark_groups():
             r = self.results[labels[0]]
@@ -198,6 +190,7 @@ def load_run_folder(path: Path) -> Result:
         returns=returns.rename("return"), equity=equity, positions=positions, trades=trades, cashflows=cashflows,
         decisions=decisions, benchmark=None, inputs=man.get("inputs", {}), assumptions=man.get("assumptions", {}),
         notes=list(man.get("notes", [])) + [f"loaded from run folder {path}"], source=man.get("source"),
+        metrics=saved, label=man.get("label") or spec.strategy,
     )
 
 
@@ -235,11 +228,14 @@ def restrict(result: Result, start: pd.Timestamp, end: pd.Timestamp) -> Result:
         bench = result.benchmark[(bi > first) & (bi <= last)]
     note = (f"restricted to {first:%Y-%m-%d}..{last:%Y-%m-%d} from {result.start:%Y-%m-%d}..{result.end:%Y-%m-%d}; "
             f"its value on {first:%Y-%m-%d} is the initial balance")
+    from r2k.reports.runfolder import compute_metrics
+
     spec = replace(result.spec, start=f"{first:%Y-%m-%d}", end=f"{last:%Y-%m-%d}")
-    return replace(result, spec=spec, returns=rets, equity=eq, positions=result.positions.loc[first:last],
-                   trades=_between(result.trades, first, last, include_lo=False), cashflows=flows,
-                   decisions=_between(result.decisions, first, last, include_lo=True), benchmark=bench,
-                   notes=[*result.notes, note], metrics={})
+    out = replace(result, spec=spec, returns=rets, equity=eq, positions=result.positions.loc[first:last],
+                  trades=_between(result.trades, first, last, include_lo=False), cashflows=flows,
+                  decisions=_between(result.decisions, first, last, include_lo=True), benchmark=bench,
+                  benchmark_value=None, benchmark_metrics=None, notes=[*result.notes, note], metrics={})
+    return replace(out, metrics=compute_metrics(out, spec.stats))  # finished: its metrics are those of the window
 
 
 # --------------------------------------------------------------------------------------------
