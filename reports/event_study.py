@@ -13,7 +13,9 @@ after" from there to the last close of the sixth month after the final one.
 
 Per horizon and series, the summary over events is: n, mean, median, hit rate (share of windows
 above 0) and a percentile bootstrap 95 % interval for the mean (resampling events with
-replacement, seeded). An interval that contains 0 means the data cannot tell the sign.
+replacement, seeded). An interval that contains 0 means the data cannot tell the sign; with fewer
+than MIN_EVENTS events no verdict is given at all (a percentile bootstrap of 3 values is no
+interval worth the name).
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ from r2k.reports.tables import expected_last_session, is_index
 
 N_BOOT = 10_000
 CI_LEVEL = 0.95
+#: below this many events a bootstrap interval of the mean is too unreliable to call a sign
+MIN_EVENTS = 5
 
 
 def price_label(symbol: str) -> str:
@@ -81,8 +85,8 @@ def summarize(values: pd.Series, seed: int, n_boot: int = N_BOOT) -> dict:
     """n, mean, median, hit rate, bootstrap interval and a verdict for one series' windows."""
     v = values.dropna().to_numpy(dtype=float)
     lo, hi = bootstrap_ci(v, seed, n_boot)
-    if v.size < 2:
-        verdict = "too few events"
+    if v.size < MIN_EVENTS:
+        verdict = f"too few events (n < {MIN_EVENTS})"
     elif lo <= 0.0 <= hi:
         verdict = "no conclusion (interval contains 0)"
     else:

@@ -28,7 +28,8 @@ def _pairs_note(pairs: list[tuple[str, str]]) -> str:
 
 def _summary_note(seed: int, n_boot: int) -> str:
     return (f"Summary per horizon: n events, mean, median, hit rate (share above 0), and a 95 % percentile bootstrap "
-            f"interval for the mean ({n_boot} resamples of the events, seed {seed}); 'no conclusion' when it contains 0. "
+            f"interval for the mean ({n_boot} resamples of the events, seed {seed}); 'no conclusion' when it contains 0, "
+            f"no verdict below {es.MIN_EVENTS} events. "
             f"With so few events the interval is wide: read it before the mean.")
 
 
@@ -74,7 +75,10 @@ def events_result(kind: str, closes: dict[str, pd.Series], *, target_old: pd.Ser
                 f"{first_pair}: small minus large through NBER recessions and after", "percentage points")
         return LabResult("events", "NBER recessions: small vs large caps (returns in %)",
                          {"recessions": table, "returns": long, "by_recession": wide, "summary": summary},
-                         [n for n in notes if n], settings, charts, shown=["recessions", "by_recession", "summary"])
+                         [n for n in notes if n], settings, charts, shown=["recessions"],
+                         views={**_series_views(long, "recession", "period", list(table["first_month"] + ".." +
+                                                                                   table["final_month"])),
+                                "summary": summary})
 
     if kind in ("fed-cuts", "fed-hikes"):
         rate = fed_events.policy_rate(target_old, target_upper)
@@ -124,16 +128,23 @@ def events_result(kind: str, closes: dict[str, pd.Series], *, target_old: pd.Ser
             panels[f"{a}-{b} (difference of returns)"] = diff.dropna(axis=1, how="all")
         return event_paths_figure(panels, title)
 
-    views = {}
-    for series in long["series"].unique():
-        v = long[long["series"] == series].pivot_table(index="event", columns="horizon", values="return", sort=False,
-                                                       dropna=False).reindex(list(table["event"]))
-        v = v.dropna(how="all")
-        v.columns = [f"{h}d" for h in v.columns]
-        views[f"{es.price_label(series)} return after the event"] = v.reset_index()
-    views["summary"] = summary
+    views = {**_series_views(long, "event", "horizon", list(table["event"])), "summary": summary}
     return LabResult("events", title, {"events": table, "returns": long, "by_event": wide, "summary": summary},
                      [n for n in notes if n], settings, {"events.png": chart}, shown=["events"], views=views)
+
+
+def _series_views(long: pd.DataFrame, row: str, col: str, order: list[str]) -> dict[str, pd.DataFrame]:
+    """Terminal views: one small table per series (rows = events, columns = horizons/periods), blank rows dropped."""
+    views = {}
+    for series in long["series"].unique():
+        sub = long[long["series"] == series]
+        v = sub.pivot_table(index=row, columns=col, values="return", sort=False, dropna=False).reindex(order)
+        v = v.dropna(how="all")
+        if col == "horizon":
+            v.columns = [f"{h}d" for h in v.columns]
+        v.columns = [str(c) for c in v.columns]
+        views[f"{es.price_label(series)}"] = v.reset_index()
+    return views
 
 
 def spread_of(pairs: list[tuple[str, str]]) -> str | None:

@@ -102,7 +102,9 @@ def test_bootstrap_interval_matches_a_loop_and_says_no_conclusion():
     assert lo == pytest.approx(np.quantile(means, 0.025)) and hi == pytest.approx(np.quantile(means, 0.975))
     s = es.summarize(pd.Series(v), seed=3, n_boot=500)
     assert s["verdict"].startswith("no conclusion") and s["hit_rate"] == pytest.approx(3 / 5)
-    assert es.summarize(pd.Series([0.1, 0.12, 0.11, 0.09]), seed=0, n_boot=500)["verdict"] == "above 0"
+    assert es.summarize(pd.Series([0.1, 0.12, 0.11, 0.09, 0.1]), seed=0, n_boot=500)["verdict"] == "above 0"
+    # three positive values give a bootstrap interval above 0, but no verdict: too few events
+    assert es.summarize(pd.Series([0.1, 0.12, 0.11]), seed=0, n_boot=500)["verdict"].startswith("too few")
 
 
 # --------------------------------------------------------------------------------------------
@@ -199,8 +201,10 @@ def test_fed_cut_events_and_returns_match_the_raw_csvs(real_home):
         if len(v):
             assert row["mean"] == pytest.approx(v.sum() / len(v)) and row["median"] == pytest.approx(v.median())
             assert row["hit_rate"] == pytest.approx(sum(x > 0 for x in v) / len(v))
-        if len(v) >= 2:
+        if len(v) >= 5:
             assert (row["ci_low"] <= 0 <= row["ci_high"]) == row["verdict"].startswith("no conclusion")
+        else:
+            assert row["verdict"].startswith("too few events")
 
 
 @needs_real_data
