@@ -121,9 +121,13 @@ def events_result(kind: str, closes: dict[str, pd.Series], *, target_old: pd.Ser
     h_max = max(horizons)
 
     def chart():
-        panels = {es.price_label(syms[0]): es.event_paths(closes[syms[0]], starts, h_max)}
-        if pairs:
-            a, b = pairs[0]
+        # the pair with the most events inside its data (^RUT-^GSPC reaches back to 1987, IWM-SPY to 2000)
+        covered = {p: int(long[long["series"] == f"{p[0]}-{p[1]}"]["return"].notna().sum()) for p in pairs}
+        best = max(pairs, key=lambda p: covered[p]) if pairs else None
+        first = best[0] if best else syms[0]
+        panels = {es.price_label(first): es.event_paths(closes[first], starts, h_max)}
+        if best:
+            a, b = best
             diff = es.event_paths(closes[a], starts, h_max) - es.event_paths(closes[b], starts, h_max)
             panels[f"{a}-{b} (difference of returns)"] = diff.dropna(axis=1, how="all")
         return event_paths_figure(panels, title)

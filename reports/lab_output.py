@@ -2,8 +2,8 @@
 
 ``save(folder)`` writes one CSV per table, ``result.json`` (every table, the notes, the settings),
 the PNG charts and ``index.html`` showing them, all into a temporary folder renamed into place
-(r2k.reports.runfolder.atomic_folder). An existing folder is replaced only when r2k wrote it (it
-holds a ``result.json`` whose ``"r2k"`` key names a lab command) or it is empty.
+(r2k.reports.runfolder.atomic_folder), which replaces an existing folder only when r2k wrote it
+or it is empty.
 """
 
 from __future__ import annotations
@@ -16,8 +16,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pandas as pd
-
-from r2k.data.errors import R2KError
 
 #: numeric columns shown as they are (counts, rates in percent points, p-values); other floats are fractions -> %
 PLAIN = {"n", "days", "years", "p_value", "p_bh", "before", "after", "change", "recon_days", "horizon", "year"}
@@ -103,7 +101,6 @@ class LabResult:
         from r2k.reports.runfolder import atomic_folder
 
         target = Path(folder)
-        check_replaceable(target)
 
         def fill(tmp: Path) -> None:
             for name, df in self.tables.items():
@@ -113,7 +110,7 @@ class LabResult:
             (tmp / "index.html").write_text(self.html(), encoding="utf-8")
             (tmp / MARKER).write_text(json.dumps(self.to_json(), indent=2, allow_nan=False) + "\n", encoding="utf-8")
 
-        return atomic_folder(target, fill)
+        return atomic_folder(target, fill, kind=f"lab-{self.command}")
 
     def html(self) -> str:
         """A self-contained page (charts referenced beside it): title, charts, tables, notes."""
@@ -137,24 +134,6 @@ class LabResult:
             parts.append("</table>")
         parts.append("<h2>Notes</h2><ul>" + "".join(f"<li>{esc(n)}</li>" for n in self.notes) + "</ul></body></html>")
         return "\n".join(parts)
-
-
-def check_replaceable(target: Path) -> None:
-    """Refuse to replace a path r2k did not write (a file, or a folder without a lab result.json)."""
-    if not target.exists():
-        return
-    if not target.is_dir():
-        raise R2KError(f"{target} exists and is not a folder; choose another --out")
-    if not any(target.iterdir()):
-        return
-    marker = target / MARKER
-    try:
-        doc = json.loads(marker.read_text(encoding="utf-8"))
-        ok = isinstance(doc, dict) and doc.get("r2k") in ("events", "seasonality", "indexes")
-    except (OSError, ValueError):
-        ok = False
-    if not ok:
-        raise R2KError(f"{target} exists and was not written by an r2k lab command; refusing to replace it")
 
 
 def save_png(make: Callable[[], object], path: Path) -> None:

@@ -23,7 +23,7 @@ def _check_out(text: str):
     from pathlib import Path
 
     from r2k.data.errors import UsageError
-    from r2k.reports.lab_output import check_replaceable
+    from r2k.reports.runfolder import check_replaceable
 
     if not text.strip():
         raise UsageError("--out needs a folder name")
@@ -42,7 +42,7 @@ def _finish(res, out, fmt: str) -> None:
         click.echo(json.dumps(doc, indent=2, allow_nan=False))
         return
     if fmt == "csv":
-        main = (res.shown or list(res.tables))[-1]
+        main = next((k for k in ("summary", "windows") if k in res.tables), (res.shown or list(res.tables))[0])
         click.echo(res.tables[main].to_csv(index=False, date_format="%Y-%m-%d").rstrip("\n"))
         click.echo(f"wrote {path}", err=True)
         return

@@ -246,8 +246,8 @@ def test_refuses_to_replace_a_folder_r2k_did_not_write(tmp_path):
     mine = tmp_path / "mine"
     mine.mkdir()
     (mine / "thesis.docx").write_text("precious")
-    msg = one_line_error(invoke("events", "fed-cuts", "--offline", "--out", mine), 1)
-    assert "not written by an r2k lab command" in msg and (mine / "thesis.docx").exists()
+    msg = one_line_error(invoke("events", "fed-cuts", "--offline", "--out", mine), 2)
+    assert "r2k did not write" in msg and (mine / "thesis.docx").exists()
 
 
 def test_save_writes_every_file_atomically_and_can_replace_its_own(tmp_path):
