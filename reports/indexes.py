@@ -108,7 +108,7 @@ def tracking(df: pd.DataFrame, index: str = "^RUT") -> pd.DataFrame:
 def analyze(closes: dict[str, pd.Series]) -> dict[str, pd.DataFrame]:
     """Every table of the page, on the symbols' common days."""
     df = common_closes(closes)
-    out = {"summary": side_by_side(df), "yearly": yearly(df), "rolling_36m": rolling_36m(df)}
+    out = {"summary": side_by_side(df), "yearly": yearly(df), "rolling_36m": rolling_36m(df).reset_index()}
     if {"IWM", "IJR"} <= set(df.columns):
         out["recon_gap"] = recon_gap(df)
     tr = tracking(df)

@@ -206,12 +206,13 @@ def indexes_result(closes: dict[str, pd.Series]) -> LabResult:
         notes.append("tracking: yearly return of each Russell 2000 fund (IWM, VTWO; total return) minus ^RUT's (price "
                      "return): it includes the dividends the price index leaves out. IJR tracks the S&P SmallCap 600: no "
                      "tracking difference to ^RUT.")
-    growth = df / df.iloc[0]
+    growth = (df / df.iloc[0]).rename(columns=es.price_label)
     charts = {"growth.png": lambda: lines_figure(growth, f"Growth of $1, {first:%Y-%m-%d}..{last:%Y-%m-%d} (log scale)",
                                                  "growth of $1", log=True, pct=False)}
     if not tables["rolling_36m"].empty:
-        charts["rolling_36m.png"] = lambda: lines_figure(tables["rolling_36m"], "Rolling 36-month annualised return "
-                                                         f"minus {syms[0]}'s", "percentage points")
+        rolling = tables["rolling_36m"].set_index("month_end")
+        charts["rolling_36m.png"] = lambda: lines_figure(rolling, f"Rolling 36-month annualised return minus {syms[0]}'s",
+                                                         "percentage points")
     return LabResult("indexes", f"Which small-cap fund? {', '.join(es.price_label(s) for s in syms)}", tables, notes,
                      {"symbols": syms, "start": f"{first:%Y-%m-%d}", "end": f"{last:%Y-%m-%d}"}, charts,
                      shown=[k for k in ("summary", "yearly", "recon_gap", "tracking") if k in tables])

@@ -61,7 +61,12 @@ def lines_figure(df: pd.DataFrame, title: str, ylabel: str, log: bool = False, p
     for c in df.columns:
         ax.plot(df.index, (100 * df[c]) if pct else df[c], lw=1.2, label=str(c))
     if log:
+        from matplotlib.ticker import FuncFormatter
+
         ax.set_yscale("log")
+        plain = FuncFormatter(lambda v, _: f"{v:g}")
+        ax.yaxis.set_major_formatter(plain)
+        ax.yaxis.set_minor_formatter(plain)
     else:
         ax.axhline(0, color="#888", lw=0.8)
     ax.set_ylabel(ylabel)

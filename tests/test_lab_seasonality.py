@@ -130,7 +130,7 @@ def test_indexes_numbers_match_the_raw_csvs(real_home):
     me = df.resample("ME").last()
     last = me.index[-1]
     want = (me["IJR"].iloc[-1] / me["IJR"].iloc[-37]) ** (1 / 3) - (me["IWM"].iloc[-1] / me["IWM"].iloc[-37]) ** (1 / 3)
-    assert roll["IJR-IWM"].iloc[-1] == pytest.approx(want) and roll.index[-1].to_period("M") == last.to_period("M")
+    assert roll["IJR-IWM"].iloc[-1] == pytest.approx(want) and roll["month_end"].iloc[-1].to_period("M") == last.to_period("M")
 
 
 @needs_real_data
