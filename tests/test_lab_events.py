@@ -120,7 +120,7 @@ def _raw_fred(name: str) -> pd.Series:
     return pd.read_csv(real_data_dir() / "fred" / f"{name}.csv", parse_dates=["date"]).set_index("date")["value"]
 
 
-def _first_cuts_by_hand(hold_months: int) -> list[pd.Timestamp]:
+def _first_cuts_by_hand(hold_months: int, want: int = -1) -> list[pd.Timestamp]:
     """Change days of DFEDTAR then DFEDTARU, scanned with a plain loop over (date, value) pairs."""
     old, up = _raw_fred("DFEDTAR").dropna(), _raw_fred("DFEDTARU").dropna()
     pairs = [(d, v) for d, v in old.items() if d <= pd.Timestamp("2008-12-15")] + list(up.items())
@@ -132,7 +132,7 @@ def _first_cuts_by_hand(hold_months: int) -> list[pd.Timestamp]:
     last_date, last_sign = pairs[0][0], 0
     for d, sgn in moves:
         long_hold = last_date + pd.DateOffset(months=hold_months) <= d
-        if sgn < 0 and (last_sign > 0 or long_hold):
+        if sgn == want and (last_sign == -want or long_hold):
             out.append(d)
         last_date, last_sign = d, sgn
     return out
@@ -205,6 +205,17 @@ def test_fed_cut_events_and_returns_match_the_raw_csvs(real_home):
             assert (row["ci_low"] <= 0 <= row["ci_high"]) == row["verdict"].startswith("no conclusion")
         else:
             assert row["verdict"].startswith("too few events")
+
+
+@needs_real_data
+def test_fed_hike_events_match_the_raw_csvs(real_home):
+    from r2k.data.store import Store
+    from r2k.runner.lab import events
+
+    res = events("fed-hikes", hold_months=9, horizons=[21], store=Store(real_home), offline=True, n_boot=100)
+    got = list(res.tables["events"]["fred_date"])
+    assert got == _first_cuts_by_hand(9, want=+1)
+    assert pd.Timestamp("2015-12-16") in got and pd.Timestamp("2022-03-17") in got
 
 
 @needs_real_data
