@@ -33,6 +33,15 @@ CI_LEVEL = 0.95
 MIN_EVENTS = 5
 
 
+def basis(symbol: str, other: str | None = None) -> str:
+    """What a return is: ``price`` (an index), ``total return`` (a fund); with ``other``, their difference."""
+    one = "price" if is_index(symbol) else "total return"
+    if other is None:
+        return one
+    two = basis(other)
+    return f"difference of {one} returns" if one == two else f"{one} minus {two}"
+
+
 def price_label(symbol: str) -> str:
     """``^RUT (price)`` for a price index, the ticker for a fund (total return)."""
     return f"{symbol} (price)" if is_index(symbol) else symbol
@@ -114,13 +123,14 @@ def event_returns(closes: dict[str, pd.Series], starts: pd.Series, horizons: lis
             for sym, c in closes.items():
                 ret, dd, end, note = window_after(c, pd.Timestamp(day), h)
                 got[sym] = ret
-                rows.append({"event": event, "horizon": h, "series": sym, "return": ret, "max_drawdown": dd,
-                             "end": end, "note": note})
+                rows.append({"event": event, "horizon": h, "series": sym, "basis": basis(sym), "return": ret,
+                             "max_drawdown": dd, "end": end, "note": note})
             for (a, b), name in zip(pairs, spread_names(pairs), strict=True):
                 ok = got.get(a) is not None and got.get(b) is not None
-                rows.append({"event": event, "horizon": h, "series": name, "return": got[a] - got[b] if ok else None,
-                             "max_drawdown": None, "end": None, "note": "" if ok else f"blank: {a} or {b} is blank"})
-    out = pd.DataFrame(rows, columns=["event", "horizon", "series", "return", "max_drawdown", "end", "note"])
+                rows.append({"event": event, "horizon": h, "series": name, "basis": basis(a, b),
+                             "return": got[a] - got[b] if ok else None, "max_drawdown": None, "end": None,
+                             "note": "" if ok else f"blank: {a} or {b} is blank"})
+    out = pd.DataFrame(rows, columns=["event", "horizon", "series", "basis", "return", "max_drawdown", "end", "note"])
     return out.astype({"return": float, "max_drawdown": float})
 
 
@@ -128,7 +138,7 @@ def summary_table(long: pd.DataFrame, key: str, seed: int, n_boot: int = N_BOOT)
     """Per ``key`` (horizon or period) and series: :func:`summarize` over the events."""
     rows = []
     for (k, series), grp in long.groupby([key, "series"], sort=False):
-        rows.append({key: k, "series": series, **summarize(grp["return"], seed, n_boot)})
+        rows.append({key: k, "series": series, "basis": grp["basis"].iloc[0], **summarize(grp["return"], seed, n_boot)})
     return pd.DataFrame(rows)
 
 
@@ -148,14 +158,14 @@ def recession_returns(closes: dict[str, pd.Series], recs: pd.DataFrame, pairs: l
                 else:
                     ret, dd, end, note = window_months(c, base_before, end_month)
                 got[sym] = ret
-                rows.append({"recession": label, "period": period, "series": sym, "return": ret, "max_drawdown": dd,
-                             "end": end, "note": note})
+                rows.append({"recession": label, "period": period, "series": sym, "basis": basis(sym), "return": ret,
+                             "max_drawdown": dd, "end": end, "note": note})
             for (a, b), name in zip(pairs, spread_names(pairs), strict=True):
                 ok = got.get(a) is not None and got.get(b) is not None
-                rows.append({"recession": label, "period": period, "series": name,
+                rows.append({"recession": label, "period": period, "series": name, "basis": basis(a, b),
                              "return": got[a] - got[b] if ok else None, "max_drawdown": None, "end": None,
                              "note": "" if ok else f"blank: {a} or {b} is blank"})
-    out = pd.DataFrame(rows, columns=["recession", "period", "series", "return", "max_drawdown", "end", "note"])
+    out = pd.DataFrame(rows, columns=["recession", "period", "series", "basis", "return", "max_drawdown", "end", "note"])
     return out.astype({"return": float, "max_drawdown": float})
 
 

@@ -38,11 +38,17 @@ def side_by_side(df: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for s in df.columns:
         c = df[s].to_numpy(dtype=float)
-        rows.append({"symbol": s, "cagr": (c[-1] / c[0]) ** (365.25 / days) - 1.0,
+        rows.append({"symbol": s, "basis": "price" if s.startswith("^") else "total return",
+                     "cagr": (c[-1] / c[0]) ** (365.25 / days) - 1.0,
                      "volatility": float(rets[s].std(ddof=1) * math.sqrt(252)),
                      "max_drawdown": float(np.min(c / np.maximum.accumulate(c) - 1.0)),
                      "total_return": c[-1] / c[0] - 1.0})
-    return pd.DataFrame(rows)
+    out = pd.DataFrame(rows)
+    if "^RUT" in df.columns:
+        rut = out.set_index("symbol").loc["^RUT", "cagr"]
+        out["cagr_minus_rut"] = [c - rut if s in TRACKS_RUSSELL_2000 else math.nan
+                                 for s, c in zip(out["symbol"], out["cagr"], strict=True)]
+    return out
 
 
 def yearly(df: pd.DataFrame) -> pd.DataFrame:

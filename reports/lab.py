@@ -203,9 +203,9 @@ def indexes_result(closes: dict[str, pd.Series]) -> LabResult:
                      "reconstitution window (rank-day close to reconstitution-day close) and the rest of the year. "
                      + sea.RECON_RULE)
     if "tracking" in tables:
-        notes.append("tracking: yearly return of each Russell 2000 fund (IWM, VTWO; total return) minus ^RUT's (price "
-                     "return): it includes the dividends the price index leaves out. IJR tracks the S&P SmallCap 600: no "
-                     "tracking difference to ^RUT.")
+        notes.append("cagr_minus_rut (summary) and tracking: CAGR / yearly return of each Russell 2000 fund "
+                     "(IWM, VTWO; total return) minus ^RUT's (price return): it includes the dividends the price "
+                     "index leaves out. IJR tracks the S&P SmallCap 600: no tracking difference to ^RUT.")
     growth = (df / df.iloc[0]).rename(columns=es.price_label)
     charts = {"growth.png": lambda: lines_figure(growth, f"Growth of $1, {first:%Y-%m-%d}..{last:%Y-%m-%d} (log scale)",
                                                  "growth of $1", log=True, pct=False)}

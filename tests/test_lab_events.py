@@ -170,17 +170,17 @@ def test_fed_cut_events_and_returns_match_the_raw_csvs(real_home):
     long = res.tables["returns"]
     raw = {s: _raw_closes(s) for s in ("IWM", "^RUT", "SPY", "^GSPC")}
     checked = 0
-    for r in long.itertuples():
+    for r in long.rename(columns={"return": "ret"}).itertuples():
         if r.series not in raw:  # a spread, checked below
             continue
         c = raw[r.series]
         day = byd.loc[r.event, "returns_from"]
         after = c[c.index >= day]
         if c.index[0] > day or len(after) <= r.horizon:
-            assert math.isnan(r[4]) and r.note, (r.event, r.series, r.horizon)
+            assert math.isnan(r.ret) and r.note, (r.event, r.series, r.horizon)
             continue
         win = after.iloc[: r.horizon + 1]
-        assert r[4] == pytest.approx(win.iloc[-1] / win.iloc[0] - 1, rel=1e-12), (r.event, r.series, r.horizon)
+        assert r.ret == pytest.approx(win.iloc[-1] / win.iloc[0] - 1, rel=1e-12), (r.event, r.series, r.horizon)
         assert r.max_drawdown == pytest.approx((win / win.cummax() - 1).min(), abs=1e-12)
         checked += 1
     assert checked > 150
@@ -194,6 +194,9 @@ def test_fed_cut_events_and_returns_match_the_raw_csvs(real_home):
     assert math.isnan(iwm.loc[("2025-09-18", 252), "return"]) and "past the end" in iwm.loc[("2025-09-18", 252), "note"]
 
     summ = res.tables["summary"].set_index(["horizon", "series"])
+    # price indices are labelled as price returns, funds as total return, spreads as differences
+    assert summ.loc[(21, "^RUT"), "basis"] == "price" and summ.loc[(21, "IWM"), "basis"] == "total return"
+    assert summ.loc[(21, "^RUT-^GSPC"), "basis"] == "difference of price returns"
     for (h, s), grp in long.groupby(["horizon", "series"]):
         v = grp["return"].dropna()
         row = summ.loc[(h, s)]

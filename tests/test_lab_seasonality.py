@@ -111,6 +111,9 @@ def test_indexes_numbers_match_the_raw_csvs(real_home):
         assert summ.loc[s, "cagr"] == pytest.approx((c.iloc[-1] / c.iloc[0]) ** (1 / years) - 1)
         assert summ.loc[s, "volatility"] == pytest.approx(c.pct_change().std() * math.sqrt(252))
         assert summ.loc[s, "max_drawdown"] == pytest.approx((c / c.cummax() - 1).min())
+    rut_cagr = (df["^RUT"].iloc[-1] / df["^RUT"].iloc[0]) ** (1 / years) - 1
+    assert summ.loc["VTWO", "cagr_minus_rut"] == pytest.approx(summ.loc["VTWO", "cagr"] - rut_cagr)
+    assert math.isnan(summ.loc["IJR", "cagr_minus_rut"]) and summ.loc["^RUT", "basis"] == "price"
     ye = df.resample("YE").last()
     yr = ye.pct_change()
     y = res.tables["yearly"].set_index("year")
