@@ -166,6 +166,15 @@ def seasonality_result(symbol: str, closes: pd.Series, bench_name: str | None = 
     tables = {"months": months, "windows": summary}
     for name, df in per_year.items():
         tables["years_" + name.replace(" ", "_").replace("-", "_")] = df
+    short = {"turn of the year": "Dec15-Jan", "May-Oct": "May-Oct", "Nov-Apr": "Nov-Apr",
+             "rank day to reconstitution": "rank-recon", "2 months after reconstitution": "recon+2m"}
+    by_year = pd.DataFrame({short[name]: df.set_index("year")["return"] for name, df in per_year.items()})
+    if bench_name:
+        by_year = by_year.join(pd.DataFrame({f"{short[name]} vs": df.set_index("year")["difference"]
+                                             for name, df in per_year.items()}))
+    by_year = by_year.sort_index()
+    by_year.index.name = "year"
+    tables["by_year"] = by_year.reset_index()
     syms = [symbol] + ([bench_name] if bench_name else [])
     first, last = closes.dropna().index[[0, -1]]
     notes = [basis_note(syms),
@@ -174,17 +183,23 @@ def seasonality_result(symbol: str, closes: pd.Series, bench_name: str | None = 
              + (f" rel_* = {symbol} month return minus {bench_name}'s." if bench_name else ""),
              "Windows: turn of the year = last close before Dec 15 to last close of Jan 31; May-Oct = last close of April "
              "to last close of October; Nov-Apr = last close of October to last close of April; "
-             "'2 months after reconstitution' = reconstitution-day close to the last close of August.",
+             "'2 months after reconstitution' = reconstitution-day close to the last close of August. by_year: each "
+             "window's return per year (Dec15-Jan, May-Oct, Nov-Apr, rank-recon, recon+2m)"
+             + (f"; 'X vs' = minus {bench_name}'s over the same closes." if bench_name else "."),
              sea.RECON_RULE,
              f"p_value: two-sided permutation test of the mean window return against {n_perm} draws of windows of the "
              f"same length starting on random trading days of the same years (seed {seed}); p_bh = Benjamini-Hochberg "
              "adjusted across all rows of the windows table. A small p_bh is needed before calling an effect real."]
     title = f"Seasonality of {es.price_label(symbol)}" + (f" vs {es.price_label(bench_name)}" if bench_name else "")
     cols = ["mean"] + (["rel_mean"] if bench_name else [])
+    wins = summary.pivot_table(index="window", columns="measure", values="mean", sort=False).reset_index()
     charts = {"months.png": lambda: bars_figure(months, "month", cols, f"{title}: mean return by calendar month",
-                                                "mean return (%)")}
+                                                "mean return (%)"),
+              "windows.png": lambda: bars_figure(wins, "window", [c for c in wins.columns if c != "window"],
+                                                 f"{title}: mean return of each window over the years",
+                                                 "mean return (%)")}
     return LabResult("seasonality", title, tables, notes, {"symbol": symbol, "benchmark": bench_name, "seed": seed,
-                                                            "n_perm": n_perm}, charts, shown=["months", "windows"])
+                                                            "n_perm": n_perm}, charts, shown=["months", "windows", "by_year"])
 
 
 def indexes_result(closes: dict[str, pd.Series]) -> LabResult:
