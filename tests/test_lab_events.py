@@ -273,3 +273,17 @@ def test_save_writes_every_file_atomically_and_can_replace_its_own(tmp_path):
     assert {"events.csv", "returns.csv", "summary.csv", "result.json", "index.html", "events.png"} <= names
     res.save(tmp_path / "x")  # its own folder: replaced
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]
+
+
+@needs_real_data
+def test_cli_events_dates_on_real_data(real_home, tmp_path):
+    f = tmp_path / "mine.txt"
+    f.write_text("# my events\n2020-03-21,covid weekend\n2022-10-12\n")
+    res = invoke("events", "--dates", f, "--horizons", "21", "--offline", "--home", real_home, "--out", tmp_path / "o")
+    assert res.exit_code == 0, res.output
+    assert "covid weekend" in res.stdout and (tmp_path / "o" / "events.png").exists()
+    ret = pd.read_csv(tmp_path / "o" / "returns.csv").set_index(["event", "series"])
+    c = _raw_closes("^RUT")
+    after = c[c.index >= "2020-03-21"]  # a Saturday: the base is Monday's close
+    assert after.index[0] == pd.Timestamp("2020-03-23")
+    assert ret.loc[("covid weekend", "^RUT"), "return"] == pytest.approx(after.iloc[21] / after.iloc[0] - 1)
