@@ -67,12 +67,14 @@ def events_result(kind: str, closes: dict[str, pd.Series], *, target_old: pd.Ser
                   "NBER dates recessions long after the fact: this is a description of history, not a signal.",
                   _summary_note(seed, n_boot), *_blank_notes(long, "recession")]
         settings["after_months"] = [6, 12]
-        first_pair = spread_of(pairs)
+        covered = {f"{a}-{b}": int(long[long["series"] == f"{a}-{b}"]["return"].notna().sum()) for a, b in pairs}
+        first_pair = max(covered, key=covered.get) if covered else None  # the pair reaching furthest back
         charts = {}
         if first_pair:
             charts["recessions.png"] = lambda: bars_figure(
                 wide, "recession", [c for c in wide.columns if c.startswith(first_pair + " ")],
-                f"{first_pair}: small minus large through NBER recessions and after", "percentage points")
+                f"{first_pair}: small minus large through NBER recessions and after (no bar: no data)",
+                "percentage points")
         return LabResult("events", "NBER recessions: small vs large caps (returns in %)",
                          {"recessions": table, "returns": long, "by_recession": wide, "summary": summary},
                          [n for n in notes if n], settings, charts, shown=["recessions"],
@@ -149,10 +151,6 @@ def _series_views(long: pd.DataFrame, row: str, col: str, order: list[str]) -> d
         v.columns = [str(c) for c in v.columns]
         views[f"{es.price_label(series)}"] = v.reset_index()
     return views
-
-
-def spread_of(pairs: list[tuple[str, str]]) -> str | None:
-    return es.spread_names(pairs)[0] if pairs else None
 
 
 def seasonality_result(symbol: str, closes: pd.Series, bench_name: str | None = None, bench: pd.Series | None = None, *,
