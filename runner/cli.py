@@ -41,6 +41,12 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
              "created."),
     "regimes": ("r2k.runner.cli_tables", "regimes_cmd", "Return, volatility and max drawdown while the Fed eases, "
                 "tightens or holds, and in NBER recessions."),
+    "events": ("r2k.runner.cli_lab", "events", "Small vs large caps after the Fed's first cuts or hikes, through NBER "
+               "recessions, or after your dates."),
+    "seasonality": ("r2k.runner.cli_lab", "seasonality_cmd", "Calendar months, turn of the year, sell in May and the "
+                    "Russell reconstitution window of SYMBOL."),
+    "indexes": ("r2k.runner.cli_lab", "indexes_cmd", "Which small-cap fund? CAGR, volatility, drawdown, yearly gaps and "
+                "tracking of SYMBOLS [IWM IJR VTWO ^RUT]."),
 }
 
 
