@@ -145,7 +145,7 @@ def prepare(result, *, paths: int, years: float | None, block_months: float, see
         years = hist_years
     if not years > 0:
         raise UsageError(f"--years must be above 0, not {years!r}")
-    if years > hist_years + 1.0 / 365.25:
+    if years > hist_years + 0.05:  # a '20-year' history that starts on Jan 3 still holds 20 years
         raise UsageError(f"--years {years:g} is more than the {hist_years:.1f} years of history ({where})")
     if not block_months > 0:
         raise UsageError(f"--block-months must be above 0, not {block_months!r}")
