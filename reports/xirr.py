@@ -154,7 +154,7 @@ def xirr_many(t: np.ndarray, amounts: np.ndarray, max_iter: int = 100) -> np.nda
         with np.errstate(divide="ignore", invalid="ignore"):
             nxt = ga - f / fp
         bad = ~np.isfinite(nxt) | (nxt <= la) | (nxt >= ha)
-        nxt = np.where(bad, 0.5 * (la + ha), nxt)
+        nxt = np.where(f == 0.0, ga, np.where(bad, 0.5 * (la + ha), nxt))  # an exact root stays put
         done = (np.abs(nxt - ga) <= 1e-13 * np.maximum(1.0, np.abs(ga))) | (f == 0.0) | (np.abs(ha - la) <= 1e-15)
         g[active], lo[active], hi[active] = nxt, la, ha
         active = active[~done]
