@@ -62,7 +62,8 @@ def method_line(res) -> str:
     m = res.method
     return (f"{m['paths']:,} paths x {m['years']:.1f} years ({m['horizon_days']} trading days), stationary block "
             f"bootstrap of {m['history']} (mean block {m['block_months']:g} months = {m['mean_block_days']:.0f} days), "
-            f"seed {m['seed']}; resampled: realised daily returns, cash flows replayed")
+            f"seed {m['seed']}; " + ("the rule re-run on synthetic prices of every asset" if m["resample"].startswith("assets")
+                                     else "the realised daily returns resampled") + ", cash flows replayed")
 
 
 def format_text(res) -> str:
@@ -110,6 +111,12 @@ def fan_chart(res, path: Path) -> Path:
     return path
 
 
+def decisions_words(res) -> str:
+    if res.method["resample"].startswith("assets"):
+        return "The rule decided again on every synthetic price history, so its decisions react to the path."
+    return "The strategy's decisions are history's (its returns are resampled, not its rule re-run)."
+
+
 def page(res, png: bytes) -> str:
     head, rows = table_rows(res)
     table = "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
@@ -129,8 +136,8 @@ td,th{{padding:.2em .6em;text-align:right;border-bottom:1px solid #ddd}} td:firs
 <ul>{probs}</ul>
 <h2>Read with care</h2>
 <p>The paths are rearrangements of one history's days: dependence shorter than a block is kept, longer regimes
-and days that never happened are not. The strategy's decisions are history's (its returns are resampled, not its
-rule re-run), so this is the spread that history's own days allow, not the odds of the future.</p>{notes}
+and days that never happened are not. {html.escape(decisions_words(res))} This is the spread that history's own
+days allow, not the odds of the future.</p>{notes}
 </body></html>
 """
 

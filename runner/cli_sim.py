@@ -89,13 +89,14 @@ def windows_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, e
 @click.option("--seed", type=int, default=1, show_default=True, help="Random seed: the same seed, the same numbers.")
 @click.option("--resample", type=click.Choice(["returns", "assets"]), default="returns", show_default=True,
               help="returns: the strategy's and benchmark's realised daily returns, with the run's cash flows "
-                   "replayed; assets: not available yet.")
+                   "replayed; assets: the rule itself re-run on every synthetic price history (price-only rules; "
+                   "slow: use fewer --paths).")
 @click.option("--workers", type=click.IntRange(1, 256), default=1, show_default=True,
               help="Local worker processes for the batches of paths (same numbers as 1).")
 @click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")
 @click.option("--dask-local", type=click.IntRange(1, 64), default=None, help="Start a local Dask cluster with N workers.")
 @click.option("--out", type=click.Path(path_type=Path), default=None,
-              help="Folder [default: simulations/STRATEGY-SYMBOL-HASH-pPATHS-yYEARS-bBLOCK-sSEED].")
+              help="Folder [default: simulations/STRATEGY-SYMBOL-HASH-RESAMPLE-pPATHS-yYEARS-bBLOCK-sSEED].")
 def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
                  slippage_bps, whole_shares, params, stats, rf, offline, engine, store, paths, years, block_months, seed,
                  resample, workers, scheduler, dask_local, out) -> None:
@@ -105,22 +106,24 @@ def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, 
     drawn in blocks of random length (mean --block-months) and the run's cash flows replayed on
     each path. Writes percentiles.csv, paths.csv, fan.csv, fan.png, index.html, simulation.json.
     """
-    from r2k.data.errors import UsageError
     from r2k.runner.labels import folder_name
     from r2k.runner.simulate import prepare, simulate
 
-    if resample != "returns":
-        raise UsageError("--resample assets is not available yet; use --resample returns")
     given = dict(symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
                  whole_shares=whole_shares, stats=stats, engine=engine, rf=rf)
     spec, result = _run_once(strategy, strategy_path, given, params, store, offline)
     prepare(result, paths=paths, years=years, block_months=block_months, seed=seed)  # bad input fails before the work
-    name = f"{folder_name(spec)}-p{paths}-y{years:g}-b{block_months:g}-s{seed}"
+    if resample == "assets":
+        from r2k.runner.resample_assets import check_rule
+
+        check_rule(spec)
+    name = f"{folder_name(spec)}-{resample}-p{paths}-y{years:g}-b{block_months:g}-s{seed}"
     target = _target(out, "simulations", name)
     cpi = _cpi(store, offline)
     res = simulate(result, paths=paths, years=years, block_months=block_months, seed=seed, cpi=cpi,
-                   workers=workers, scheduler=scheduler, dask_local=dask_local)
+                   workers=workers, scheduler=scheduler, dask_local=dask_local, resample=resample, store=store,
+                   offline=offline)
     folder = res.save(target)
     click.echo(res.text())
     click.echo(f"\nsimulation folder: {folder}  (percentiles.csv, paths.csv, fan.csv, fan.png, index.html)")

@@ -7,9 +7,10 @@ CPI inflation of that day) so that what moved together on a day, and within a fe
 moves together. On each path the run's own cash-flow ledger is replayed: the same deposits (and
 withdrawals, negative flows) on the same day numbers after the start.
 
-``--resample returns`` (the only method here) reuses the strategy's realised returns: its
-decisions are the ones history made, so a rule's reaction to a *different* path is not modelled
-(a trend filter's exits are those of history's crashes). What a reader may conclude: the spread of
+``--resample returns`` (the default) reuses the strategy's realised returns: its decisions are
+the ones history made, so a rule's reaction to a *different* path is not modelled (a trend
+filter's exits are those of history's crashes). ``--resample assets`` (r2k.runner.resample_assets)
+re-runs a price-only rule on every synthetic price history instead. What a reader may conclude: the spread of
 outcomes that the history's own days allow, dependence shorter than a block kept. What not: the
 odds of the future (the history is one sample; regimes longer than a block, and days that never
 happened, are absent).
@@ -31,6 +32,12 @@ from r2k.data.errors import UsageError
 from r2k.runner.bootstrap import BATCH, batch_rng, drawdown_stats, replay, stationary_indices
 
 PERCENTILES = (5, 25, 50, 75, 95)
+RESAMPLE_WORDS = {
+    "returns": "returns: the strategy's and the benchmark's realised daily returns (and CPI inflation) of the same "
+               "days, the run's cash flows replayed on each path",
+    "assets": "assets: every symbol's daily close return and open gap of the same days; the rule decides and trades "
+              "on each synthetic price history with the run's fills, costs and cash flows",
+}
 DAYS_PER_MONTH = 365.25 / 12
 
 
@@ -48,6 +55,7 @@ class Setup:
     seed: int
     days_per_year: float
     sample: np.ndarray  # steps at which balances are kept for the fan chart
+    assets: Any = None  # an AssetSetup: run the rule on synthetic prices (--resample assets)
 
 
 def daily_inflation(cpi: pd.Series, calendar: pd.DatetimeIndex) -> np.ndarray:
@@ -78,10 +86,17 @@ def run_batch(setup: Setup, batch: int, paths: int) -> dict[str, np.ndarray]:
     idx = stationary_indices(rng, n, paths, setup.horizon, setup.mean_block)
     out: dict[str, np.ndarray] = {}
     years = setup.horizon / setup.days_per_year
-    for side, hist in (("strategy", setup.strategy), ("benchmark", setup.benchmark)):
-        if hist is None:
+    sides = {"strategy": None if setup.strategy is None else setup.strategy[idx],
+             "benchmark": None if setup.benchmark is None else setup.benchmark[idx]}
+    if setup.assets is not None:
+        from r2k.runner.resample_assets import path_returns
+
+        both = [path_returns(setup.assets, row) for row in idx]
+        sides["strategy"] = np.array([b[0] for b in both])
+        sides["benchmark"] = None if setup.benchmark is None else np.array([b[1] for b in both])
+    for side, r in sides.items():
+        if r is None:
             continue
-        r = hist[idx]
         balances, depleted = replay(r, setup.flows)
         growth = np.prod(1.0 + r, axis=1)
         out[f"{side}_final"] = balances[:, -1]
@@ -172,25 +187,34 @@ def batches(paths: int) -> list[tuple[int, int]]:
 
 def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_months: float = 12, seed: int = 1,
              resample: str = "returns", cpi: pd.Series | None = None, workers: int = 1,
-             scheduler: str | None = None, dask_local: int | None = None) -> SimulationResult:
+             scheduler: str | None = None, dask_local: int | None = None, store=None,
+             offline: bool = False) -> SimulationResult:
     """Bootstrap ``paths`` alternative histories of ``years`` from ``result`` (a finished run).
 
     ``years=None`` is the whole history. ``cpi`` (CPIAUCSL) adds real (inflation-adjusted)
-    balances. ``workers > 1`` uses a process pool, ``scheduler``/``dask_local`` a Dask cluster;
+    balances. ``resample="assets"`` runs the rule on each synthetic price history (rules that read
+    only prices; its inputs are loaded again from ``store``). ``workers > 1`` uses a process pool,
+    ``scheduler``/``dask_local`` a Dask cluster;
     every executor gives the same numbers as a serial run with the same ``seed``.
     """
-    if resample != "returns":
-        raise UsageError(f"--resample {resample!r} is not available; use returns")
+    if resample not in ("returns", "assets"):
+        raise UsageError(f"--resample must be returns or assets, not {resample!r}")
     setup, paths = prepare(result, paths=paths, years=years, block_months=block_months, seed=seed, cpi=cpi)
+    if resample == "assets":
+        from dataclasses import replace
+
+        from r2k.runner.resample_assets import build
+
+        setup = replace(setup, assets=build(result, setup.horizon, store=store, offline=offline))
     parts = map_batches(setup, batches(paths), workers=workers, scheduler=scheduler, dask_local=dask_local)
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     history = run_history(setup)
-    return assemble(result, setup, merged, history, paths, block_months)
+    return assemble(result, setup, merged, history, paths, block_months, resample)
 
 
 def run_history(setup: Setup) -> dict[str, np.ndarray]:
     """What history itself did over the same horizon: days 0..horizon-1 in order."""
-    whole = Setup(**{**setup.__dict__, "mean_block": float(len(setup.strategy))})
+    whole = Setup(**{**setup.__dict__, "mean_block": float(len(setup.strategy)), "assets": None})
     return run_batch(whole, 0, 1)
 
 
@@ -255,7 +279,7 @@ def _percentile_of(value: float, sample: np.ndarray) -> float:
 
 
 def assemble(result, setup: Setup, m: dict[str, np.ndarray], hist: dict[str, np.ndarray], paths: int,
-             block_months: float) -> SimulationResult:
+             block_months: float, resample: str = "returns") -> SimulationResult:
     """Per-path table, percentiles (with history's place among them), probabilities, fan data."""
     from r2k.reports.xirr import xirr_many
 
@@ -307,8 +331,7 @@ def assemble(result, setup: Setup, m: dict[str, np.ndarray], hist: dict[str, np.
     calendar = result.equity.index
     method = {
         "method": "stationary block bootstrap (Politis and Romano 1994) of whole days of the joint history",
-        "resample": "returns: the strategy's and the benchmark's realised daily returns (and CPI inflation) of the "
-                    "same days, the run's cash flows replayed on each path",
+        "resample": (RESAMPLE_WORDS["assets"] if resample == "assets" else RESAMPLE_WORDS["returns"]),
         "block_months": block_months, "mean_block_days": setup.mean_block, "paths": paths, "seed": setup.seed,
         "years": setup.horizon / setup.days_per_year, "horizon_days": setup.horizon,
         "history": f"{calendar[0]:%Y-%m-%d}..{calendar[-1]:%Y-%m-%d}", "history_days": len(setup.strategy),

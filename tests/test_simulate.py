@@ -226,3 +226,46 @@ def test_cli_bad_input_one_line_exit_2(real_home, args, words):
     res = invoke("simulate", "buy-and-hold", "--start", "2004-12-31", "--end", "2024-12-31", "--offline", *args,
                  env={"R2K_HOME": str(real_home)})
     assert words in one_line_error(res, 2)
+
+
+# -- --resample assets: the rule re-run on synthetic prices ---------------------------------
+@pytest.fixture(scope="module")
+def trend_run(real_home):
+    import r2k.runner as r2k
+
+    return r2k.run("trend-filter", start="2014-12-31", end="2019-12-31", contribute=300, engine="vector",
+                   home=str(real_home), offline=True)
+
+
+def test_assets_one_path_whole_history_block_reproduces_the_run(trend_run, real_home):
+    """Synthetic prices built from history's own days in order are history: the rule decides, trades
+    and ends exactly as the run did (its CASH leg, decisions, next-open fills and deposits included)."""
+    from r2k.data.store import Store
+
+    sim = simulate(trend_run, paths=1, years=None, block_months=_months(trend_run), seed=1, resample="assets",
+                   store=Store(str(real_home)), offline=True)
+    assert sim.paths["final_balance"].iloc[0] == pytest.approx(trend_run.equity["value"].iloc[-1], rel=1e-9)
+    assert sim.paths["benchmark_final_balance"].iloc[0] == pytest.approx(trend_run.benchmark_value.iloc[-1], rel=1e-9)
+
+
+def test_assets_paths_make_the_rule_decide_again(trend_run, real_home):
+    """With real resampling, the rule's returns are not a resample of the realised ones: on some
+    path it holds cash on days history held IWM, or the reverse."""
+    from r2k.data.store import Store
+    from r2k.runner.bootstrap import batch_rng, stationary_indices
+    from r2k.runner.resample_assets import build, path_returns
+
+    a = build(trend_run, 600, store=Store(str(real_home)), offline=True)
+    idx = stationary_indices(batch_rng(3, 0), len(trend_run.returns), 3, 600, 60.0)
+    realised = trend_run.returns.to_numpy()
+    differs = 0
+    for row in idx:
+        strat, _ = path_returns(a, row)
+        differs += int(np.sum(np.abs(strat - realised[row]) > 1e-9))
+    assert differs > 0
+
+
+def test_assets_refuses_rules_that_read_economic_series(real_home):
+    res = invoke("simulate", "rate-cut-rotation", "--start", "2004-12-31", "--end", "2024-12-31", "--offline",
+                 "--resample", "assets", "--paths", "10", env={"R2K_HOME": str(real_home)})
+    assert "reads only prices" in one_line_error(res, 2)
