@@ -67,7 +67,6 @@ def main() -> None:
     for name in STRATEGIES:
         t0 = time.perf_counter()
         run = r2k.run(name, start="2000-06-30", end="2025-06-30", engine="vector", offline=True, home=str(home))
-        t1 = time.perf_counter()
         w = windows(run)
         t2 = time.perf_counter()
         alone = median_time(lambda run=run: windows(run), repeat=3)

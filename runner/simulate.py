@@ -188,8 +188,13 @@ def batches(paths: int) -> list[tuple[int, int]]:
 def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_months: float = 12, seed: int = 1,
              resample: str = "returns", cpi: pd.Series | None = None, workers: int = 1,
              scheduler: str | None = None, dask_local: int | None = None, store=None,
-             offline: bool = False) -> SimulationResult:
-    """Bootstrap ``paths`` alternative histories of ``years`` from ``result`` (a finished run).
+             offline: bool = False, **settings: Any) -> SimulationResult:
+    """Bootstrap ``paths`` alternative histories of ``years`` from ``result`` (a finished run, or
+    a strategy run first with ``settings``: ``r2k.runner.run``'s keywords; then CPIAUCSL is read
+    from the store for real balances when ``cpi`` is not given).
+
+        simulate(r2k.runner.run("dca", symbol="IWM", offline=True), paths=2000, years=10)
+        simulate("dca", symbol="IWM", offline=True, paths=2000, years=10, seed=7)
 
     ``years=None`` is the whole history. ``cpi`` (CPIAUCSL) adds real (inflation-adjusted)
     balances. ``resample="assets"`` runs the rule on each synthetic price history (rules that read
@@ -199,6 +204,16 @@ def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_mon
     """
     if resample not in ("returns", "assets"):
         raise UsageError(f"--resample must be returns or assets, not {resample!r}")
+    if not (hasattr(result, "returns") and hasattr(result, "equity")):
+        from r2k.data.store import Store
+        from r2k.runner.windows import as_result
+
+        store = store or Store(settings.get("home"))
+        result = as_result(result, {**settings, "store": store, "offline": offline})
+        if cpi is None:
+            cpi = _stored_cpi(store, offline)
+    elif settings:
+        raise UsageError(f"run settings ({', '.join(sorted(settings))}) apply to a strategy, not to a finished result")
     setup, paths = prepare(result, paths=paths, years=years, block_months=block_months, seed=seed, cpi=cpi)
     if resample == "assets":
         from dataclasses import replace
@@ -210,6 +225,17 @@ def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_mon
     merged = {k: np.concatenate([p[k] for p in parts]) for k in parts[0]}
     history = run_history(setup)
     return assemble(result, setup, merged, history, paths, block_months, resample)
+
+
+def _stored_cpi(store, offline: bool) -> pd.Series | None:
+    """CPIAUCSL from the store (fetched when online), or None when it cannot be had."""
+    from r2k.data import loader
+    from r2k.data.errors import R2KError
+
+    try:
+        return loader.get("CPIAUCSL", series=True, store=store, offline=offline, warn=lambda m: None).data
+    except R2KError:
+        return None
 
 
 def run_history(setup: Setup) -> dict[str, np.ndarray]:

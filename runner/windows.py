@@ -95,12 +95,34 @@ def _flows_array(cashflows: pd.DataFrame, calendar: pd.DatetimeIndex) -> np.ndar
     return flows
 
 
-def windows(result, *, min_years: int = 1, max_years: int | None = None) -> WindowsResult:
-    """Cut ``result`` (a finished run) into every start-month x holding-length window.
+def as_result(source, settings: dict):
+    """A finished Result: ``source`` itself, or the run of strategy ``source`` with ``settings``
+    (``r2k.runner.run``'s keywords; allocation rules on the vector engine unless ``engine`` says)."""
+    if hasattr(source, "returns") and hasattr(source, "equity"):
+        if settings:
+            raise UsageError(f"run settings ({', '.join(sorted(settings))}) apply to a strategy, not to a finished result")
+        return source
+    from r2k.runner.api import run
+    from r2k.runner.build import strategy_of
+    from r2k.strategies import discovery
+
+    if "engine" not in settings and not settings.get("strategy_path"):
+        kind = discovery.kind(strategy_of(source))
+        settings = {**settings, "engine": "vector" if kind == "rule" else "backtrader"}
+    return run(source, **settings)
+
+
+def windows(result, *, min_years: int = 1, max_years: int | None = None, **settings) -> WindowsResult:
+    """Cut ``result`` (a finished run, or a strategy run with ``settings`` first) into every
+    start-month x holding-length window.
+
+        windows(r2k.runner.run("dca", symbol="IWM", offline=True))
+        windows("dca", symbol="IWM", start="2000-06-30", offline=True)
 
     ``max_years`` defaults to the longest whole number of years the history covers. Raises
     UsageError when the history holds no complete window of ``min_years``.
     """
+    result = as_result(result, settings)
     start = result.start
     calendar = result.equity.index
     sides = {"strategy": _wealth(result.returns, start)}

@@ -269,3 +269,15 @@ def test_assets_refuses_rules_that_read_economic_series(real_home):
     res = invoke("simulate", "rate-cut-rotation", "--start", "2004-12-31", "--end", "2024-12-31", "--offline",
                  "--resample", "assets", "--paths", "10", env={"R2K_HOME": str(real_home)})
     assert "reads only prices" in one_line_error(res, 2)
+
+
+def test_api_takes_a_strategy_and_its_settings(real_home):
+    from r2k.runner.windows import windows
+
+    w = windows("buy-and-hold", symbol="IWM", start="2014-12-31", end="2019-12-31", home=str(real_home), offline=True)
+    assert w.cells["years"].max() == 5 and w.label.startswith("buy-and-hold IWM")
+    sim = simulate("buy-and-hold", symbol="IWM", start="2014-12-31", end="2019-12-31", home=str(real_home),
+                   offline=True, paths=50, years=3, seed=2)
+    assert "final_balance_real" in sim.paths  # CPIAUCSL read from the store
+    with pytest.raises(UsageError, match="apply to a strategy"):
+        simulate(fake_result(), paths=5, years=1, symbol="IWM")
