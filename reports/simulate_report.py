@@ -142,6 +142,20 @@ days allow, not the odds of the future.</p>{notes}
 """
 
 
+def section_html(res, png: bytes) -> str:
+    """A ``<section>`` for another page (e.g. compare's optional "what could have happened"
+    section): the method, the fan chart, the percentiles and the probabilities."""
+    head, rows = table_rows(res)
+    table = "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    table += "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    probs = "".join(f"<li>{html.escape(line)}</li>" for line in probability_lines(res))
+    img = base64.b64encode(png).decode()
+    return (f'<section class="simulation"><h2>What could have happened: {html.escape(res.label)}</h2>'
+            f"<p>{html.escape(method_line(res))}.</p>"
+            f'<img src="data:image/png;base64,{img}" alt="fan chart" style="max-width:100%">{table}<ul>{probs}</ul>'
+            f"<p class=note>{html.escape(decisions_words(res))} Not a forecast.</p></section>")
+
+
 def write_simulation(res, folder: Path) -> None:
     (folder / "simulation.json").write_text(json.dumps({"method": res.method, "probabilities": res.probabilities,
                                                         "label": res.label, "benchmark": res.benchmark,

@@ -122,6 +122,18 @@ independent trials, and a share won says what happened, not what will.</p>{notes
 """
 
 
+def section_html(res, png: bytes) -> str:
+    """A ``<section>`` for another page (e.g. compare's optional "every start date" section):
+    the heat map, its one-line meaning and the per-length table."""
+    head, rows = summary_rows(res)
+    table = "<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
+    table += "".join("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in r) + "</tr>" for r in rows) + "</table>"
+    img = base64.b64encode(png).decode()
+    return (f'<section class="windows"><h2>Every start date: {html.escape(res.label)}</h2>'
+            f'<img src="data:image/png;base64,{img}" alt="heat map" style="max-width:100%">'
+            f"<p><b>{html.escape(meaning(res))}</b> Blank: the data does not cover that window.</p>{table}</section>")
+
+
 def write_windows(res, folder: Path) -> None:
     """windows.csv, summary.csv, heatmap.png and index.html into ``folder``."""
     cells = res.cells.copy()

@@ -281,3 +281,16 @@ def test_api_takes_a_strategy_and_its_settings(real_home):
     assert "final_balance_real" in sim.paths  # CPIAUCSL read from the store
     with pytest.raises(UsageError, match="apply to a strategy"):
         simulate(fake_result(), paths=5, years=1, symbol="IWM")
+
+
+def test_sections_for_other_pages_embed_the_chart_and_the_numbers(tmp_path):
+    from r2k.reports import simulate_report, windows_report
+    from r2k.runner.windows import windows
+
+    sim = simulate(monthly_result(n=1500), paths=200, years=4, block_months=6, seed=1)
+    html = simulate_report.section_html(sim, simulate_report.fan_chart(sim, tmp_path / "f.png").read_bytes())
+    assert html.startswith("<section") and "data:image/png;base64," in html and "seed 1" in html
+    assert f"{sim.percentiles.at['final_balance', 'p50']:,.0f}" in html
+    w = windows(fake_result())
+    html = windows_report.section_html(w, windows_report.heatmap(w, tmp_path / "h.png").read_bytes())
+    assert "One cell:" in html and f"{100 * w.summary['median'].iloc[0]:.1f}%" in html
