@@ -15,7 +15,10 @@ def _pct(v, digits: int = 1) -> str:
         x = float(v)
     except (TypeError, ValueError):
         return ""
-    return "" if x != x else f"{100 * x:.{digits}f}%"
+    if x != x:
+        return ""
+    text = f"{100 * x:.{digits}f}%"
+    return text[1:] if text.startswith("-") and float(text[:-1]) == 0 else text  # no "-0.0%"
 
 
 def summary_rows(res) -> tuple[list[str], list[list[str]]]:

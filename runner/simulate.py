@@ -139,9 +139,9 @@ class SimulationResult:
 
 
 def _flows_array(result) -> np.ndarray:
-    from r2k.runner.windows import _flows_array as on_calendar
+    from r2k.runner.windows import flows_on_calendar
 
-    return on_calendar(result.cashflows, result.equity.index)
+    return flows_on_calendar(result.cashflows, result.equity.index)
 
 
 def prepare(result, *, paths: int, years: float | None, block_months: float, seed: int,
@@ -367,6 +367,8 @@ def assemble(result, setup: Setup, m: dict[str, np.ndarray], hist: dict[str, np.
     notes = []
     if setup.inflation is None:
         notes.append("no CPI (CPIAUCSL) in the store: real balances are not shown")
+    if "xirr" in table and np.isnan(table["xirr"]).any():
+        notes.append("XIRR percentiles are over the paths that were never depleted")
     if setup.mean_block >= len(setup.strategy):
         notes.append("block as long as the history: every path is history itself")
     label = getattr(result, "label", "") or result.spec.strategy

@@ -83,7 +83,7 @@ def _wealth(returns: pd.Series, start: pd.Timestamp) -> pd.Series:
     return pd.concat([base, (1.0 + returns.astype(float)).cumprod()])
 
 
-def _flows_array(cashflows: pd.DataFrame, calendar: pd.DatetimeIndex) -> np.ndarray:
+def flows_on_calendar(cashflows: pd.DataFrame, calendar: pd.DatetimeIndex) -> np.ndarray:
     """The ledger on the calendar (any sign: deposits positive, withdrawals negative)."""
     flows = np.zeros(len(calendar))
     if len(cashflows):
@@ -144,7 +144,7 @@ def windows(result, *, min_years: int = 1, max_years: int | None = None, **setti
     if max_years is not None and max_years > longest:
         raise UsageError(f"--max-years {max_years} is more than the {longest} whole years the history covers")
 
-    flows = _flows_array(result.cashflows, calendar)
+    flows = flows_on_calendar(result.cashflows, calendar)
     with_flows = bool(np.count_nonzero(flows[1:]))
     rows = []
     for y in range(min_years, top + 1):
