@@ -103,3 +103,59 @@ def _bisect(lo: float, hi: float, t: np.ndarray, a: np.ndarray) -> float:
         else:
             hi = mid
     return 0.5 * (lo + hi)
+
+
+def xirr_many(t: np.ndarray, amounts: np.ndarray, max_iter: int = 100) -> np.ndarray:
+    """XIRR of many ledgers on the same dates at once: one rate per row of ``amounts``.
+
+    ``t`` (K,) or (P, K) is in years (``days / 365``, as :func:`xirr`; any origin, since shifting
+    every time multiplies the NPV by a positive factor); ``amounts`` (P, K) uses :func:`xirr`'s
+    signs (deposits negative, the final value positive). Used where a
+    scalar solve per ledger is too slow (every window of ``r2k windows``, every path of
+    ``r2k simulate``). Each row is solved by Newton's method on ``g = log(1 + r)`` kept inside a
+    bisection bracket that shrinks with every step, so it cannot diverge; rows without a sign change
+    of the NPV in :func:`xirr`'s range are NaN. For the ledgers these views build (deposits, then
+    one final value; deposits change sign once) the root is unique.
+    """
+    a = np.asarray(amounts, dtype=float)
+    t = np.broadcast_to(np.asarray(t, dtype=float), a.shape)
+    rows = a.shape[0]
+    lo = np.full(rows, np.log1p(LOW_RATE))
+    hi = np.full(rows, np.log1p(HIGH_RATE))
+
+    def npv_rows(rows_: np.ndarray | slice, g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        tr = t[rows_]
+        expo = -g[:, None] * tr
+        expo -= expo.max(axis=1, keepdims=True)  # a positive factor per row: signs and f/f' unchanged
+        aw = a[rows_] * np.exp(expo)
+        return aw.sum(axis=1), -(aw * tr).sum(axis=1)
+
+    def npv(g: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        return npv_rows(slice(None), g)
+
+    f_lo, _ = npv(lo)
+    f_hi, _ = npv(hi)
+    ok = np.sign(f_lo) * np.sign(f_hi) < 0
+    # start near the root: money in grows to money out over the flow-weighted mean holding time
+    pos, neg = np.clip(a, 0, None), np.clip(-a, 0, None)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        held = (pos * t).sum(axis=1) / pos.sum(axis=1) - (neg * t).sum(axis=1) / neg.sum(axis=1)
+        g = np.log(pos.sum(axis=1) / neg.sum(axis=1)) / np.abs(held)
+    g = np.where(np.isfinite(g), np.clip(g, lo, hi), 0.0)
+    active = np.flatnonzero(ok)
+    for _ in range(max_iter):
+        if not len(active):
+            break
+        ga, la, ha = g[active], lo[active], hi[active]
+        f, fp = npv_rows(active, ga)
+        same_as_lo = np.sign(f) == np.sign(f_lo[active])
+        la = np.where(same_as_lo, ga, la)
+        ha = np.where(same_as_lo, ha, ga)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            nxt = ga - f / fp
+        bad = ~np.isfinite(nxt) | (nxt <= la) | (nxt >= ha)
+        nxt = np.where(f == 0.0, ga, np.where(bad, 0.5 * (la + ha), nxt))  # an exact root stays put
+        done = (np.abs(nxt - ga) <= 1e-13 * np.maximum(1.0, np.abs(ga))) | (f == 0.0) | (np.abs(ha - la) <= 1e-15)
+        g[active], lo[active], hi[active] = nxt, la, ha
+        active = active[~done]
+    return np.where(ok, np.expm1(g), np.nan)

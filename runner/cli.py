@@ -31,6 +31,10 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
     "sweep": ("r2k.runner.cli_sweep", "sweep", "Run STRATEGY for every combination of the -g grid and rank the results."),
     "walkforward": ("r2k.runner.cli_sweep", "walkforward", "Walk-forward test of STRATEGY: pick the best -g "
                     "combination on each training window, run it on the next."),
+    "windows": ("r2k.runner.cli_sim", "windows_cmd", "Every start month x every holding length (whole years) of "
+                "STRATEGY's history."),
+    "simulate": ("r2k.runner.cli_sim", "simulate_cmd", "A stationary block bootstrap of STRATEGY's history: "
+                 "percentiles, probabilities, a fan chart."),
     "strategies": ("r2k.runner.cli_strategies", "strategies", "List, inspect and create strategies (built-in and "
                    "your own)."),
     "data": ("r2k.runner.cli_data", "data", "Get price history and economic series into the local store."),
