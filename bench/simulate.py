@@ -49,8 +49,8 @@ def main() -> None:
     import r2k.runner as r2k
     from r2k.data import loader
     from r2k.data.store import Store
-    from r2k.runner.simulate import prepare, simulate
-    from r2k.runner.windows import windows
+    from r2k.runner.simulation import prepare, simulate
+    from r2k.runner.windows_study import windows
 
     res = r2k.run("dca", symbol="IWM", start="2000-06-30", end="2025-06-30", engine="vector", offline=True,
                   home=str(home))

@@ -1,6 +1,6 @@
 """What ``r2k simulate`` shows: percentiles, probabilities, the fan chart, a page.
 
-Reads a finished SimulationResult (r2k.runner.simulate); computes nothing new.
+Reads a finished SimulationResult (r2k.runner.simulation); computes nothing new.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """What ``r2k windows`` shows: the per-length table, the start-month x length heat map, a page.
 
-Reads a finished WindowsResult (r2k.runner.windows); computes nothing new.
+Reads a finished WindowsResult (r2k.runner.windows_study); computes nothing new.
 """
 
 from __future__ import annotations

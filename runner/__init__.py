@@ -8,10 +8,10 @@ The package has three layers; each imports only the ones below it (tests/test_la
 
 - commands (``cli*.py``): Click parsing, validation, calling the orchestration, printing;
 - orchestration (``api.py`` - the public functions -, ``build.py`` - the one spec builder -,
-  ``members.py``, ``labels.py``, ``compare.py``, ``sweep.py``, ``walkforward.py``, ``config.py``,
-  ``grid.py``): specs in, finished results out;
+  ``members.py``, ``comparison.py``, ``sweeps.py``, ``walkforward.py``, ``windows_study.py``,
+  ``simulation.py``, ``lab.py``, ``config.py``, ``grid.py``): specs in, finished results out;
 - execution (``engine.py``, ``plan.py``, ``schedule.py``, ``sizing.py``, ``execution.py``,
-  ``vector_executor.py``, ``bt_*.py``, ``result.py``, ``spec.py``, ``usercode.py``,
+  ``vector_executor.py``, ``bt_*.py``, ``result.py``, ``spec.py``, ``labels.py``, ``usercode.py``,
   ``interrupt.py``): data to accounts.
 """
 
@@ -19,13 +19,15 @@ from __future__ import annotations
 
 from typing import Any
 
-__all__ = ["run", "compare", "sweep", "make_spec"]
+#: public name -> the module that defines it (loaded on first use, so `r2k --help` stays instant)
+_API = {"run": "api", "compare": "api", "sweep": "api", "make_spec": "api", "windows": "windows_study",
+        "simulate": "simulation", "events": "lab", "seasonality": "lab", "indexes": "lab"}
+__all__ = list(_API)
 
 
 def __getattr__(name: str) -> Any:
-    # the API loads pandas and friends only when first used, so `r2k --help` stays instant
-    if name in __all__:
-        from r2k.runner import api
+    if name in _API:
+        import importlib
 
-        return getattr(api, name)
+        return getattr(importlib.import_module(f"r2k.runner.{_API[name]}"), name)
     raise AttributeError(f"module 'r2k.runner' has no attribute {name!r}")

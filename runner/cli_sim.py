@@ -2,7 +2,7 @@
 
 Both run STRATEGY once over its history (the same settings as ``r2k run``; the vector engine for
 allocation rules unless ``--engine`` says otherwise), then hand the Result to
-r2k.runner.windows / r2k.runner.simulate and write a folder atomically.
+r2k.runner.windows_study / r2k.runner.simulation and write a folder atomically.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def windows_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, e
     median, and the best and worst window with their dates.
     """
     from r2k.runner.labels import folder_name
-    from r2k.runner.windows import windows
+    from r2k.runner.windows_study import windows
 
     given = dict(symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
@@ -107,7 +107,7 @@ def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, 
     each path. Writes percentiles.csv, paths.csv, fan.csv, fan.png, index.html, simulation.json.
     """
     from r2k.runner.labels import folder_name
-    from r2k.runner.simulate import prepare, simulate
+    from r2k.runner.simulation import prepare, simulate
 
     given = dict(symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,

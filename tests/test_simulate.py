@@ -9,7 +9,7 @@ from scipy.optimize import brentq
 
 from r2k.data.errors import UsageError
 from r2k.runner.bootstrap import drawdown_stats, replay, stationary_indices
-from r2k.runner.simulate import simulate
+from r2k.runner.simulation import simulate
 from tests.test_windows import fake_result
 from tests.util import bdays, invoke, one_line_error
 
@@ -272,7 +272,7 @@ def test_assets_refuses_rules_that_read_economic_series(real_home):
 
 
 def test_api_takes_a_strategy_and_its_settings(real_home):
-    from r2k.runner.windows import windows
+    from r2k.runner.windows_study import windows
 
     w = windows("buy-and-hold", symbol="IWM", start="2014-12-31", end="2019-12-31", home=str(real_home), offline=True)
     assert w.cells["years"].max() == 5 and w.label.startswith("buy-and-hold IWM")
@@ -285,7 +285,7 @@ def test_api_takes_a_strategy_and_its_settings(real_home):
 
 def test_sections_for_other_pages_embed_the_chart_and_the_numbers(tmp_path):
     from r2k.reports import simulate_report, windows_report
-    from r2k.runner.windows import windows
+    from r2k.runner.windows_study import windows
 
     sim = simulate(monthly_result(n=1500), paths=200, years=4, block_months=6, seed=1)
     html = simulate_report.section_html(sim, simulate_report.fan_chart(sim, tmp_path / "f.png").read_bytes())

@@ -11,7 +11,7 @@ import pytest
 from scipy.optimize import brentq
 
 from r2k.data.errors import UsageError
-from r2k.runner.windows import windows
+from r2k.runner.windows_study import windows
 from tests.util import bdays, invoke, one_line_error
 
 

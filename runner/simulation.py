@@ -139,7 +139,7 @@ class SimulationResult:
 
 
 def _flows_array(result) -> np.ndarray:
-    from r2k.runner.windows import flows_on_calendar
+    from r2k.runner.windows_study import flows_on_calendar
 
     return flows_on_calendar(result.cashflows, result.equity.index)
 
@@ -206,7 +206,7 @@ def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_mon
         raise UsageError(f"--resample must be returns or assets, not {resample!r}")
     if not (hasattr(result, "returns") and hasattr(result, "equity")):
         from r2k.data.store import Store
-        from r2k.runner.windows import as_result
+        from r2k.runner.windows_study import as_result
 
         store = store or Store(settings.get("home"))
         result = as_result(result, {**settings, "store": store, "offline": offline})
