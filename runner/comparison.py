@@ -293,11 +293,16 @@ def start_pool(n: int) -> ProcessPoolExecutor:
     if ctx.get_start_method() == "forkserver":
         from multiprocessing import forkserver
 
+        from r2k.runner.safe_child import no_cwd_on_child_path
+
         ctx.set_forkserver_preload(list(PRELOAD))
         # Start the server now without waiting for it: its imports overlap the backtests. (Submitting
         # a task here would block until the server has finished importing, to learn the worker's pid.)
         # Workers are forked from it when the tear sheets are submitted, in a few milliseconds each.
-        forkserver.ensure_running()
+        # It is started by `python -c`, so without the guard it would import pandas.py or r2k.py
+        # from the current folder.
+        with no_cwd_on_child_path():
+            forkserver.ensure_running()
     else:
         pool.submit(os.getpid)  # fork: launches every worker (and its initializer) right away
     return pool
