@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from r2k.data.csvdates import parse_csv_dates
 from r2k.data.errors import DataError
 from r2k.data.symbols import KNOWN_SERIES, canonical_series, symbol_from_stem
 from r2k.data.validate import Checked, validate_prices, validate_series
@@ -59,6 +60,7 @@ def read_csv_file(path: Path) -> CsvItem:
     raw.columns = names
     raw = raw.loc[:, ~pd.Index(names).duplicated()]
     raw = raw.set_index("date")
+    raw.index = parse_csv_dates(raw.index, path.name)  # one format per file, never guessed row by row
     stem = path.stem
     others = [c for c in raw.columns]
     is_series = (

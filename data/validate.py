@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from r2k.data.closecheck import repair_close_spikes
 from r2k.data.errors import DataError
 from r2k.data.symbols import YIELD_SYMBOLS
 
@@ -68,8 +69,10 @@ def validate_prices(raw: pd.DataFrame, symbol: str, *, is_index: bool | None = N
     """Check and repair a daily price frame with canonical lower-case columns.
 
     Rules: dates parse, sort, unique, weekdays only; closes finite and positive (bad rows are
-    dropped and named); ``adj_close`` defaults to ``close``; missing open/high/low become the close;
-    high/low are widened to contain open and close; volume and dividends default to 0.
+    dropped and named); ``adj_close`` defaults to ``close``; a close (or adjusted close) whose
+    adjustment factor leaves its level for a day or two is rebuilt from the other (closecheck);
+    missing open/high/low become the close; high/low are widened to contain open and close;
+    volume and dividends default to 0.
     """
     notes: list[str] = []
     if "close" not in raw.columns:
@@ -122,6 +125,9 @@ def validate_prices(raw: pd.DataFrame, symbol: str, *, is_index: bool | None = N
         n = int(df["adj_close"].isna().sum())
         df["adj_close"] = df["adj_close"].fillna(df["close"] * ratio)
         notes.append(f"{symbol}: filled {n} missing adjusted closes from the neighbouring adjustment factor")
+    if symbol not in YIELD_SYMBOLS:
+        df, spike_notes = repair_close_spikes(df, symbol)
+        notes += spike_notes
 
     for col in ("open", "high", "low"):
         miss = ~np.isfinite(df[col]) | ((df[col] <= 0) & (df["close"] > 0))

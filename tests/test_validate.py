@@ -41,6 +41,7 @@ def test_unsorted_and_duplicate_dates_are_repaired():
     df = price_frame([1, 2, 3, 4, 5])
     shuffled = pd.concat([df.iloc[[3, 0, 2]], df.iloc[[1, 1, 4]]])
     shuffled.iloc[4, shuffled.columns.get_loc("close")] = 2.5  # second copy of day 1 differs
+    shuffled.iloc[4, shuffled.columns.get_loc("adj_close")] = 2.5  # (consistently: closecheck)
     out = validate_prices(shuffled, "SPY")
     assert out.frame.index.is_monotonic_increasing and out.frame.index.is_unique
     assert out.frame["close"].iloc[1] == 2.5  # last copy wins
