@@ -27,6 +27,7 @@ import pandas as pd
 
 from r2k.data.align import PUBLICATION_LAG_BDAYS
 from r2k.data.errors import DataError, R2KError
+from r2k.data.ratemoves import rate_moves
 from r2k.reports import metrics
 from r2k.reports.tables import Cell, Row, Table, annualised_return, common_closes, window
 
@@ -58,9 +59,7 @@ def daily_regimes(rate: pd.Series, days: pd.DatetimeIndex, lookback_months: int,
     cuts and hikes published by then; only the last of each matters to the rule.
     """
     rate = rate.dropna().sort_index()
-    moves = rate.diff()
-    cuts = moves.index[moves <= -min_change]
-    hikes = moves.index[moves >= min_change]
+    cuts, hikes = rate_moves(rate, min_change)  # in basis points, as the rotation compares them
     days = pd.DatetimeIndex(days)
     last_cut = _last_published(cuts, days, lag_bdays)
     last_hike = _last_published(hikes, days, lag_bdays)

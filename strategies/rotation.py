@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from r2k.data.errors import UsageError
+from r2k.data.ratemoves import DFF_MEDIAN_DAYS, rate_moves, smoothed_dff
 from r2k.strategies.base import AllocationRule, Target
 from r2k.strategies.signals import policy_rate
 
@@ -18,14 +19,13 @@ def regime_at(rate: pd.Series, date: pd.Timestamp, lookback_months: int, min_cha
     """``easing``, ``tightening`` or ``hold`` on ``date`` from a rate history known that day.
 
     A *cut* is a day the rate fell by at least ``min_change`` percentage points, a *hike* one it
-    rose as much. Easing: the last cut is within ``lookback_months`` and no hike came after it.
-    Tightening: the mirror image. Otherwise the Fed is on hold.
+    rose as much, compared in basis points (r2k.data.ratemoves: 5.20 -> 5.25 is a 5 bp move).
+    Easing: the last cut is within ``lookback_months`` and no hike came after it. Tightening: the
+    mirror image. Otherwise the Fed is on hold. ``rate`` is the whole history known on ``date``.
     """
     import pandas as pd
 
-    moves = rate.diff()
-    cuts = moves.index[moves <= -min_change]
-    hikes = moves.index[moves >= min_change]
+    cuts, hikes = rate_moves(rate, min_change)
     last_cut = cuts[-1] if len(cuts) else None
     last_hike = hikes[-1] if len(hikes) else None
     horizon = pd.Timestamp(date) - pd.DateOffset(months=lookback_months)
@@ -73,10 +73,33 @@ class RateCutRotation(AllocationRule):
         return ["DFF"] if self.rate_series == "DFF" else ["DFEDTAR", "DFEDTARU"]
 
     def rate(self, view) -> pd.Series:
-        """The policy rate as known on the view's date (DFF: a 5-day trailing median against noise)."""
+        """The policy rate as known on the view's date, over its whole published history
+        (DFF: a 5-day trailing median against noise; a cut years back still counts)."""
         if self.rate_series == "DFF":
-            return view.series("DFF").iloc[-400:].rolling(5).median().dropna()
+            return self._smoothed(view.series("DFF"))
         return policy_rate(view.series("DFEDTAR"), view.series("DFEDTARU"))
+
+    def _smoothed(self, dff: pd.Series) -> pd.Series:
+        """smoothed_dff(dff), extending the previous decision's result when ``dff`` extends its input.
+
+        Each monthly decision sees a longer prefix of the same history; the median is trailing,
+        so only the new tail needs computing (a full recompute costs ~4 ms per decision).
+        """
+        import pandas as pd
+
+        memo = getattr(self, "_memo", None)
+        if memo is not None:
+            seen, smooth = memo
+            n = len(seen)
+            if 0 < n <= len(dff) and dff.index[:n].equals(seen.index) and dff.iloc[:n].equals(seen):
+                tail = smoothed_dff(dff.iloc[max(n - DFF_MEDIAN_DAYS + 1, 0):])
+                tail = tail[tail.index > seen.index[-1]]
+                out = pd.concat([smooth, tail]) if len(tail) else smooth
+                self._memo = (dff, out)
+                return out
+        out = smoothed_dff(dff)
+        self._memo = (dff, out)
+        return out
 
     def target(self, view) -> Target:
         regime = regime_at(self.rate(view), view.date, self.lookback_months, self.min_change)
