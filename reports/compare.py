@@ -366,8 +366,9 @@ def rf_words(members: list[Member]) -> str:
 
 def render_html(*, title: str, members: list[Member], summary: pd.DataFrame, annual: pd.DataFrame,
                 charts: dict[str, str], window: tuple[pd.Timestamp, pd.Timestamp], basis: str,
-                warnings: list[str], bench_note: str | None) -> str:
-    """The self-contained comparison page (no scripts, no external resources)."""
+                warnings: list[str], bench_note: str | None, sections: list[str] = ()) -> str:
+    """The self-contained comparison page (no external resources); ``sections`` are optional
+    ready-made ``<section>`` blocks (every start date, simulated paths) placed after the charts."""
     start, end = window
     warn_html = ("<ul class=\"warn\">" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>") if warnings else ""
     figs = "".join(f'<figure id="{html.escape(k)}">{v}</figure>' for k, v in charts.items())
@@ -392,6 +393,7 @@ this window (no series was trimmed to another's dates). Stats basis: <b>{basis}<
 {_annual_html(annual, partial_years(start, end))}
 <h2>Charts</h2>
 {figs}
+{"".join(sections)}
 <h2>Tear sheets and run folders</h2>
 <ul id="tearsheets">{links}</ul>
 <h2>Assumptions</h2>
@@ -402,13 +404,14 @@ this window (no series was trimmed to another's dates). Stats basis: <b>{basis}<
 
 
 def write(folder: Path, members: list[Member], *, title: str, basis: M.Basis, window: tuple[pd.Timestamp, pd.Timestamp],
-          warnings: list[str], bench_note: str | None, extra: dict | None = None) -> pd.DataFrame:
+          warnings: list[str], bench_note: str | None, extra: dict | None = None,
+          sections: list[str] = ()) -> pd.DataFrame:
     """Write index.html, summary.csv, summary.json and annual.csv into ``folder``; return the summary."""
     summary = summary_frame(members, basis)
     annual = annual_frame(members)
     charts = {"growth": growth_chart(members), "drawdown": drawdown_chart(members), "rolling": rolling_chart(members)}
     page = render_html(title=title, members=members, summary=summary, annual=annual, charts=charts, window=window,
-                       basis=basis, warnings=warnings, bench_note=bench_note)
+                       basis=basis, warnings=warnings, bench_note=bench_note, sections=sections)
     (folder / "index.html").write_text(page, encoding="utf-8")
     summary.to_csv(folder / "summary.csv", index=False)
     annual.to_csv(folder / "annual.csv")

@@ -67,13 +67,17 @@ def run(strategy: str | type, **settings: Any) -> Result:
 
 
 def compare(members: Sequence[str | type | tuple[str | type, Mapping[str, Any]]], *, symbols: Sequence[str] = (),
-            labels: Sequence[str] | None = None, tearsheets: bool = False, **shared: Any):
+            labels: Sequence[str] | None = None, tearsheets: bool = False, windows: bool = False,
+            simulate: int = 0, sim_years: float = 20, **shared: Any):
     """Run every member over one common window; return a Comparison (``.summary``, ``.results``, ``.save()``).
 
     A member is ``"STRATEGY key=value ..."`` (run settings or parameters), a class, or a
     ``(strategy, {settings})`` pair; member settings beat the shared ones. ``symbols`` runs each
-    member once per symbol. Nothing is written until ``.save(folder)``.
+    member once per symbol. ``windows`` and ``simulate`` (a number of bootstrap paths of
+    ``sim_years``) add the every-start-date and simulation sections (``.studies``) to the page.
+    Nothing is written until ``.save(folder)``.
     """
+    from r2k.runner.compare_studies import StudyRequest
     from r2k.runner.comparison import compare as compare_members
     from r2k.runner.members import members_from
 
@@ -82,7 +86,8 @@ def compare(members: Sequence[str | type | tuple[str | type, Mapping[str, Any]]]
     entries = members_from(members, shared=mine, symbols=symbols, labels=labels, registry=registry, warn=warn)
     return compare_members(entries, benchmark=mine.get("benchmark", "SPY"), start=mine.get("start"),
                            end=mine.get("end"), store=store, offline=offline, basis=mine.get("stats", "daily"),
-                           tearsheets=tearsheets, warn=warn, providers=providers, write=False)
+                           tearsheets=tearsheets, warn=warn, providers=providers, write=False,
+                           studies=StudyRequest(windows=windows, paths=simulate, years=sim_years))
 
 
 def sweep(strategy: str | type, grid: Mapping[str, Sequence[Any]], *, metric: str = "cagr", workers: int = 1,

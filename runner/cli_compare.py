@@ -41,9 +41,16 @@ def split_params(pairs: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Comparison folder [default: runs/compare-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy quantstats tear sheets.")
+@click.option("--windows", "with_windows", is_flag=True,
+              help="Add an 'every start date' section per member (as r2k windows, over the common window).")
+@click.option("--simulate", "sim_paths", type=click.IntRange(min=0), default=0, show_default=True, metavar="PATHS",
+              help="Add a 'what could have happened' section per member: PATHS bootstrap histories (as r2k simulate).")
+@click.option("--sim-years", type=click.FloatRange(min=0, min_open=True), default=20, show_default=True,
+              help="Length of each simulated history, in years.")
 @store_option
 def compare(members, config, symbols, strategy_path, engine, start, end, cash, contribute, every, benchmark, fill,
-            commission_bps, slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, store) -> None:
+            commission_bps, slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, with_windows,
+            sim_paths, sim_years, store) -> None:
     """Compare strategies (or run folders) over one common window: index.html, summary.csv/json.
 
     \b
@@ -115,11 +122,13 @@ def compare(members, config, symbols, strategy_path, engine, start, end, cash, c
     bench = {**file_layer, **flags}.get("benchmark", "SPY")
     bench = None if bench is None or str(bench).strip().lower() in ("", "none") else bench
     from r2k.data.symbols import canonical_symbol
+    from r2k.runner.compare_studies import StudyRequest
 
     res = compare_runs(entries, benchmark=canonical_symbol(bench) if bench else None,
                        start={**file_layer, **flags}.get("start"), end={**file_layer, **flags}.get("end"), out=out,
                        store=store, offline=offline, basis={**file_layer, **flags}.get("stats", "daily"),
-                       tearsheets=not no_tearsheet, warn=warn)
+                       tearsheets=not no_tearsheet, warn=warn,
+                       studies=StudyRequest(windows=with_windows, paths=sim_paths, years=sim_years))
     click.echo(format_table(res.summary, res.start, res.end, res.basis))
     click.echo(f"\ncomparison folder: {res.folder}")
     click.echo(f"report: {res.folder / 'index.html'}")

@@ -27,7 +27,7 @@ import shutil
 import sys
 from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 import pandas as pd
@@ -71,6 +71,8 @@ class Comparison:
     benchmark: str | None = None
     basis: str = "daily"
     folder: Path | None = None
+    #: optional sections (runner.compare_studies.Study): every start date, simulated paths
+    studies: list = field(default_factory=list)
 
     def benchmark_groups(self) -> list[tuple[str, list[str]]]:
         """(row name, member labels) per distinct benchmark account: members with the same cash flows,
@@ -342,11 +344,14 @@ def _limit_reason(result: Result, entry: Entry, day: pd.Timestamp, which: str) -
 
 def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str | None = None, end: str | None = None,
             out: Path | None = None, store=None, offline: bool = False, basis: str = "daily", tearsheets: bool = True,
-            warn: Warn | None = None, providers: dict | None = None, write: bool = True) -> Comparison:
+            warn: Warn | None = None, providers: dict | None = None, write: bool = True,
+            studies=None) -> Comparison:
     """Run (or load) every entry over one common window; with ``write``, also write the comparison folder.
 
     Every member's benchmark is bought like that member (its own cash, deposits, fills and costs:
     the engine's one benchmark definition); members with the same money plan share one benchmark row.
+    ``studies`` (a runner.compare_studies.StudyRequest) adds the every-start-date and simulation
+    sections, computed from each member's result over the common window.
     """
     from r2k.data.store import Store
     from r2k.runner.spec import parse_date
@@ -385,6 +390,13 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
                                              providers=providers, say=say, user_start=user_start, user_end=user_end)
             comparison = Comparison(entries=entries, results=results, start=ws, end=we, warnings=shown,
                                     benchmark=benchmark, basis=basis)
+            if studies is not None and studies.any:
+                from r2k.runner.compare_studies import run_studies
+                from r2k.runner.simulation import stored_cpi
+
+                cpi = stored_cpi(store, offline) if studies.paths else None
+                comparison.studies = run_studies(studies, {e.label: results[e.label] for e in entries}, cpi=cpi,
+                                                 say=say)
             if write:
                 comparison.save(folder, tearsheets=tearsheets, pool=pool)
         except BaseException:
@@ -531,5 +543,25 @@ def _write_folders(tmp: Path, comparison: Comparison, linked: bool) -> None:
     ws, we = comparison.start, comparison.end
     title = "r2k compare: " + " vs ".join(e.label for e in comparison.entries)
     report.write(tmp, members, title=title, basis=comparison.basis, window=(ws, we), warnings=comparison.warnings,
-                 bench_note=comparison.bench_note(),
-                 extra={"benchmark": comparison.benchmark, "members": {slug(e.label): e.label for e in comparison.entries}})
+                 bench_note=comparison.bench_note(), sections=_study_sections(tmp, comparison.studies),
+                 extra={"benchmark": comparison.benchmark, "members": {slug(e.label): e.label for e in comparison.entries},
+                        "sections": [{"kind": s.kind, "member": s.label, "folder": f"{slug(s.label)}/{s.kind}/"}
+                                     for s in comparison.studies]})
+
+
+def _study_sections(tmp: Path, studies: list) -> list[str]:
+    """Each study's own folder inside its member's run folder (``windows/``, ``simulation/``, the
+    files ``r2k windows``/``r2k simulate`` write) and its HTML section for the comparison page."""
+    from r2k.reports import simulate_report, windows_report
+
+    sections = []
+    for s in studies:
+        where = tmp / slug(s.label) / s.kind
+        where.mkdir(parents=True, exist_ok=True)
+        if s.kind == "windows":
+            windows_report.write_windows(s.result, where)
+            sections.append(windows_report.section_html(s.result, (where / "heatmap.png").read_bytes()))
+        else:
+            simulate_report.write_simulation(s.result, where)
+            sections.append(simulate_report.section_html(s.result, (where / "fan.png").read_bytes()))
+    return sections

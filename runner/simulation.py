@@ -211,7 +211,7 @@ def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_mon
         store = store or Store(settings.get("home"))
         result = as_result(result, {**settings, "store": store, "offline": offline})
         if cpi is None:
-            cpi = _stored_cpi(store, offline)
+            cpi = stored_cpi(store, offline)
     elif settings:
         raise UsageError(f"run settings ({', '.join(sorted(settings))}) apply to a strategy, not to a finished result")
     setup, paths = prepare(result, paths=paths, years=years, block_months=block_months, seed=seed, cpi=cpi)
@@ -227,7 +227,7 @@ def simulate(result, *, paths: int = 10_000, years: float | None = 20, block_mon
     return assemble(result, setup, merged, history, paths, block_months, resample)
 
 
-def _stored_cpi(store, offline: bool) -> pd.Series | None:
+def stored_cpi(store, offline: bool) -> pd.Series | None:
     """CPIAUCSL from the store (fetched when online), or None when it cannot be had."""
     from r2k.data import loader
     from r2k.data.errors import R2KError

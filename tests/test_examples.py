@@ -96,3 +96,16 @@ def test_sma_cross_trades_match_a_pandas_crossover(real_home, tmp_path):
     trades = pd.read_csv(out / "trades.csv")
     assert list(zip(trades["date"], trades["side"], strict=True)) == expected
     assert len(expected) > 10
+
+
+def test_every_import_line_in_the_readme_works():
+    """A reader copies these lines first; an import that names a moved module fails here
+    (``from r2k.runner.simulate import simulate`` did, after the module became simulation.py)."""
+    import re
+    from pathlib import Path
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    lines = sorted(set(re.findall(r"^\s*(from r2k\.[\w.]+ import [\w, ]+|import r2k[\w.]*)\s*$", readme, re.M)))
+    assert len(lines) >= 3
+    for line in lines:
+        exec(line.strip(), {})
