@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from r2k.data.errors import R2KError
 from r2k.runner.cli_common import engine_option, parse_params, spec_options, store_option, warn
 from r2k.runner.cli_strategies import strategy_path_option
 
@@ -123,6 +124,10 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
     click.echo(f"\nresults: {out / 'results.csv'}")
     if len(g) == 2:
         click.echo(f"heatmap: {out / 'heatmap.png'}")
+    failed = [r for r in res.rows if r.get("error")]
+    if failed:  # the others are saved and ranked; the command still says it did not all succeed
+        raise R2KError(f"{len(failed)} of {n} combinations failed (the error column of {out / 'results.csv'} says "
+                       f"why; a rerun tries them again); first: {failed[0]['error']}")
 
 
 @click.command()

@@ -74,23 +74,47 @@ def evaluate(task: Task) -> dict[str, Any]:
     return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in spec.params.items()}, **metrics}
 
 
+def evaluate_or_error(task: Task) -> dict[str, Any]:
+    """:func:`evaluate`, with a combination whose strategy failed recorded as a row with an ``error``.
+
+    One failing combination (an exception or ``sys.exit()`` in the strategy for some parameters)
+    does not throw away the others: its row names the parameters and carries the one-line message.
+    """
+    from r2k.runner.usercode import StrategyError
+
+    try:
+        return evaluate(task)
+    except StrategyError as exc:
+        return error_row(task, str(exc))
+
+
+def error_row(task: Task, message: str) -> dict[str, Any]:
+    """The journal row of a combination that has no result: its key, parameters and why."""
+    return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in task.spec.get("params", {}).items()}, "error": message}
+
+
 def _cell(v: Any) -> Any:
     return ",".join(map(str, v)) if isinstance(v, (list, tuple)) else v
 
 
 # -- executors -----------------------------------------------------------------------------
 def run_tasks(tasks: list[Task], on_result: Callable[[dict], None], *, workers: int = 1,
-              scheduler: str | None = None, dask_local: int | None = None) -> None:
-    """Evaluate tasks with the chosen executor, calling ``on_result`` in the parent as each ends."""
+              scheduler: str | None = None, dask_local: int | None = None, error_rows: bool = False) -> None:
+    """Evaluate tasks with the chosen executor, calling ``on_result`` in the parent as each ends.
+
+    With ``error_rows`` a strategy's failure is a row (see :func:`evaluate_or_error`); without, it
+    ends the whole evaluation (walk-forward must not pick from a grid with holes).
+    """
     if not tasks:
         return
+    fn = evaluate_or_error if error_rows else evaluate
     if scheduler or dask_local:
-        _run_dask(tasks, on_result, scheduler, dask_local)
+        _run_dask(tasks, on_result, scheduler, dask_local, fn)
     elif workers <= 1:
         for t in tasks:
-            on_result(evaluate(t))
+            on_result(fn(t))
     else:
-        _run_pool(tasks, on_result, workers)
+        _run_pool(tasks, on_result, workers, fn)
 
 
 def _ignore_sigint() -> None:
@@ -100,7 +124,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_pool(tasks: list[Task], on_result, workers: int) -> None:
+def _run_pool(tasks: list[Task], on_result, workers: int, fn=evaluate) -> None:
     """A local process pool that Ctrl-C or SIGTERM stops at once, leaving no worker behind."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -110,7 +134,7 @@ def _run_pool(tasks: list[Task], on_result, workers: int) -> None:
         pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
         futures: list = []
         try:
-            futures = [pool.submit(evaluate, t) for t in tasks]
+            futures = [pool.submit(fn, t) for t in tasks]
             for fut in as_completed(futures):
                 on_result(fut.result())
         except BaseException:
@@ -119,7 +143,7 @@ def _run_pool(tasks: list[Task], on_result, workers: int) -> None:
         pool.shutdown()
 
 
-def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None) -> None:
+def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None, fn=evaluate) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -135,7 +159,7 @@ def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: i
     except OSError as exc:
         raise R2KError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     try:
-        futures = client.map(evaluate, tasks, pure=False)
+        futures = client.map(fn, tasks, pure=False)
         for fut in as_completed(futures):
             on_result(fut.result())
     finally:
@@ -278,12 +302,13 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
     columns = ["key"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid] + list(SUMMARY_KEYS)
     if "xirr" not in columns:
         columns.append("xirr")
+    columns.append("error")  # empty, or why the combination has no result (it is tried again on a rerun)
     about = {"spec": base.to_dict(), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
              "metric": metric, "combinations": len(tasks)}
     open_sweep_folder(folder, about)
     results = folder / "results.csv"
     done = {r["key"]: r for r in read_rows(results)}
-    todo = [t for t in tasks if t.key not in done]
+    todo = [t for t in tasks if t.key not in done or done[t.key].get("error")]  # a failed combination is retried
     journal = Journal(results, columns)
     bar = Progress(len(tasks), len(tasks) - len(todo), progress_stream)
     computed = 0
@@ -296,7 +321,7 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         bar.step()
 
     try:
-        run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local)
+        run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local, error_rows=True)
     finally:
         journal.close()
         bar.close()
