@@ -13,7 +13,7 @@ from pathlib import Path
 import pandas as pd
 
 from r2k.data.csvdates import parse_csv_dates
-from r2k.data.errors import DataError
+from r2k.data.errors import DataError, R2KError
 from r2k.data.symbols import KNOWN_SERIES, canonical_series, symbol_from_stem
 from r2k.data.validate import Checked, validate_prices, validate_series
 
@@ -69,10 +69,18 @@ def read_csv_file(path: Path) -> CsvItem:
         or (len(others) == 1 and others[0] not in {"close", "adj_close"})
     )
     if is_series:
-        sid = canonical_series(stem)
+        try:
+            sid = canonical_series(stem)
+        except R2KError:
+            raise DataError(f"{path}: the file name {path.name!r} is not a FRED series id; name it after the "
+                            "series (DFF.csv)") from None
         col = others[0]
         return CsvItem(path, "series", sid, validate_series(raw[col], sid))
-    symbol = symbol_from_stem(stem)
+    try:
+        symbol = symbol_from_stem(stem)
+    except R2KError:
+        raise DataError(f"{path}: the file name {path.name!r} is not a symbol; name it after its ticker "
+                        "(IWM.csv, RUT.csv for ^RUT)") from None
     if "close" not in raw.columns and "adj_close" in raw.columns:
         raw["close"] = raw["adj_close"]
     return CsvItem(path, "prices", symbol, validate_prices(raw, symbol))

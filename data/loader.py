@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from r2k.data.csvfolder import read_csv_file, scan_folder
-from r2k.data.errors import DataError, DataUnavailable, StoreCorrupt
+from r2k.data.errors import DataError, DataUnavailable, R2KError, StoreCorrupt
 from r2k.data.store import Meta, Store, Stored
 from r2k.data.validate import Checked
 
@@ -103,13 +103,46 @@ def _refuse_shorter(name: str, old: pd.DataFrame | pd.Series, new: pd.DataFrame 
             f"the stored {old.index[0]:%Y-%m-%d}..{old.index[-1]:%Y-%m-%d}; kept the stored history")
 
 
+def exchange_today() -> dt.date:
+    """Today at the exchange (New York): a daily row dated later cannot have been published."""
+    from zoneinfo import ZoneInfo
+
+    return dt.datetime.now(ZoneInfo("America/New_York")).date()
+
+
+def drop_future(data: pd.DataFrame | pd.Series, name: str, warn: Warn | None,
+                when: dt.date | None = None) -> pd.DataFrame | pd.Series:
+    """``data`` without rows dated after today, said in one line when there were any.
+
+    A provider's future-dated row (a clock or time-zone bug) stored once would make the symbol
+    look fresh for ever, so every later refresh would be skipped.
+    """
+    limit = pd.Timestamp(when or exchange_today())
+    future = data.index > limit
+    if future.any():
+        if warn is not None:
+            days = data.index[future]
+            warn(f"{name}: dropped {int(future.sum())} rows dated after today ({limit:%Y-%m-%d}): "
+                 f"{days[0]:%Y-%m-%d}..{days[-1]:%Y-%m-%d}")
+        data = data[~future]
+    return data
+
+
+def _fetch_now(prov, name: str, start, warn: Warn | None) -> Checked:
+    checked = prov.fetch(name, start, None)
+    frame = drop_future(checked.frame, name, warn)
+    if len(frame) == 0:
+        raise DataUnavailable(f"{name}: the provider answered only with rows dated after today")
+    return Checked(frame, checked.notes) if frame is not checked.frame else checked
+
+
 def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
-          providers: dict | None = None, full: bool = False) -> tuple[Stored, str]:
+          providers: dict | None = None, full: bool = False, warn: Warn | None = None) -> tuple[Stored, str]:
     """Fetch ``name`` from its provider into the store; return the stored data and what happened.
 
     If the store already holds provider data, only the missing tail is fetched (with an overlap);
     when the overlap disagrees (a dividend or split re-adjusted history) the whole history is
-    fetched again.
+    fetched again. Rows dated after today are dropped, from the answer and from what was stored.
     """
     kind = _kind(series)
     prov = _provider(kind, providers)
@@ -120,9 +153,12 @@ def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
                 old = store.read(kind, name)
             except StoreCorrupt:
                 old = None
+        if old is not None:
+            kept = drop_future(old.data, name, warn)
+            old = Stored(kept, old.meta) if len(kept) else None
         if old is not None and old.meta.source == prov.name and start is None:
             tail_start = (old.data.index[-1] - pd.Timedelta(days=OVERLAP_DAYS)).date()
-            checked = prov.fetch(name, tail_start, None)
+            checked = _fetch_now(prov, name, tail_start, warn)
             if _overlap_matches(old.data, checked.frame):
                 merged = merge_refresh(old.data, checked.frame)
                 added = int((merged.index > old.data.index[-1]).sum())
@@ -133,7 +169,7 @@ def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
             what = READJUSTED
         else:
             what = "fetched"
-        checked = prov.fetch(name, start, None)
+        checked = _fetch_now(prov, name, start, warn)
         if old is not None and start is None:
             _refuse_shorter(name, old.data, checked.frame)
         store.write(kind, name, checked.frame, _meta_for(name, kind, prov.name, checked))
@@ -146,12 +182,21 @@ def import_folder(folder: Path, store: Store, warn: Warn) -> list[Meta]:
 
     A file that fails validation is reported and skipped; the others are still imported.
     """
+    return import_files(folder, store, warn)[0]
+
+
+def import_files(folder: Path, store: Store, warn: Warn) -> tuple[list[Meta], list[str]]:
+    """:func:`import_folder`, also returning the message of each file that was skipped.
+
+    One unreadable or badly named file never stops the rest of the folder; the CLI exits
+    non-zero at the end when any file was skipped, so a script notices.
+    """
     done: list[Meta] = []
     failures: list[str] = []
     for path in scan_folder(folder):
         try:
             item = read_csv_file(path)
-        except DataError as exc:
+        except R2KError as exc:
             failures.append(str(exc))
             continue
         for note in item.checked.notes:
@@ -165,13 +210,16 @@ def import_folder(folder: Path, store: Store, warn: Warn) -> list[Meta]:
         warn(f"skipped: {msg}")
     if not done:
         raise DataError(f"{folder}: no file could be imported ({len(failures)} failed)")
-    return done
+    return done, failures
 
 
 def _stale(meta: Meta, today: dt.date | None = None) -> bool:
     if meta.source not in ADJUSTMENT:  # csv imports are the user's own data
         return False
-    if pd.Timestamp(meta.end).date() >= last_expected_close(today):
+    end = pd.Timestamp(meta.end).date()
+    if end > (today or exchange_today()):  # a future-dated row never makes data fresh
+        return True
+    if end >= last_expected_close(today):
         return False
     fetched = dt.datetime.fromisoformat(meta.fetched_at)
     return _now() - fetched > MIN_REFRESH_AGE
@@ -198,17 +246,20 @@ def get(name: str, *, series: bool, store: Store, offline: bool, warn: Warn,
         if offline:
             hint = "r2k data import DIR" if series else f"r2k data fetch {name}` or `r2k data import DIR"
             raise DataError(f"{name} is not in the local store ({store.root}) and --offline forbids fetching; run `{hint}`")
-        try:
-            stored, _ = fetch(name, series=series, store=store, providers=providers, full=True)
-        except DataUnavailable:
-            raise
+        stored, _ = fetch(name, series=series, store=store, providers=providers, full=True, warn=warn)
         return stored
-    wants_more = need_end is None or pd.Timestamp(stored.meta.end) < need_end
+    future = pd.Timestamp(stored.meta.end).date() > exchange_today()
+    wants_more = future or need_end is None or pd.Timestamp(stored.meta.end) < need_end
     if not offline and wants_more and _stale(stored.meta):
         try:
-            stored, what = fetch(name, series=series, store=store, providers=providers)
+            stored, what = fetch(name, series=series, store=store, providers=providers, warn=warn)
             if READJUSTED in what:
                 warn(what)
         except DataUnavailable as exc:
             warn(f"{name}: using cached data through {stored.meta.end} ({exc})")
+    if pd.Timestamp(stored.meta.end).date() > exchange_today():  # offline, or the refresh failed
+        kept = drop_future(stored.data, name, warn)
+        if len(kept) == 0:
+            raise DataError(f"{name}: every stored row is dated after today; `r2k data fetch {name} --full`")
+        stored = Stored(kept, stored.meta)
     return stored

@@ -26,6 +26,7 @@ import pandas as pd
 
 from r2k.data.errors import StoreCorrupt
 from r2k.data.home import default_root
+from r2k.data.symbols import check_store_name
 
 META_KEY = b"r2k"
 FORMAT_VERSION = 1
@@ -82,12 +83,13 @@ class Store:
     def path(self, kind: str, name: str) -> Path:
         if kind not in ("prices", "series"):
             raise ValueError(kind)
-        return self.root / kind / f"{name}.parquet"
+        return self.root / kind / f"{check_store_name(name)}.parquet"
 
     def lock(self, kind: str, name: str, timeout: float = 120.0):
         """A file lock for one stored name; hold it around fetch + write."""
         from filelock import FileLock
 
+        check_store_name(name)
         folder = self.root / "locks"
         folder.mkdir(parents=True, exist_ok=True)
         return FileLock(str(folder / f"{kind}-{name}.lock"), timeout=timeout)

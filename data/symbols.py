@@ -49,6 +49,41 @@ def canonical_symbol(text: str) -> str:
     return sym
 
 
+#: What may become a file name in the store: a ticker or a FRED id, never a path.
+_STORE_NAME_RE = re.compile(r"^\^?[A-Za-z0-9][A-Za-z0-9._\-=]{0,39}$")
+
+
+def check_store_name(name: object) -> str:
+    """The last gate before a name becomes a file name in the store (data, lock).
+
+    Every symbol and series id reaches the disk through here, whoever declared it (a flag, a
+    config file, a user strategy). Slashes, ``..``, NUL, control characters and over-long names
+    could make the store read or create files outside its folder, so they are refused.
+    """
+    if not isinstance(name, str) or not _STORE_NAME_RE.fullmatch(name) or ".." in name:
+        raise UsageError(f"invalid symbol {name!r}: use a ticker such as IWM, SPY or ^RUT, or a FRED id such as DFF")
+    return name
+
+
+def declared_symbol(text: object, who: str, *, rewrite: bool = False) -> str:
+    """A price symbol a strategy declares: valid, and canonical (or, with ``rewrite``, made so).
+
+    A rule's target weights are keyed by the assets it declares, so an asset is not rewritten
+    (``iwm`` would no longer match its weights); a non-canonical one is an error instead.
+    Signals are only read, so they are rewritten (``rut`` -> ``^RUT``).
+    """
+    if not isinstance(text, str):
+        raise UsageError(f"strategy {who} declares symbol {text!r}; symbols are strings such as 'IWM'")
+    try:
+        sym = canonical_symbol(text)
+    except UsageError:
+        raise UsageError(f"strategy {who} declares invalid symbol {text!r}: use a ticker such as IWM, SPY "
+                         "or ^RUT") from None
+    if sym != text and not rewrite:
+        raise UsageError(f"strategy {who} declares symbol {text!r}; write it as {sym!r}")
+    return sym
+
+
 def is_series(text: str) -> bool:
     """True when ``text`` names an economic series (FRED) rather than a price symbol."""
     t = text.strip()

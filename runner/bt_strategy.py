@@ -44,9 +44,10 @@ def strategy_params(cls, overrides: dict[str, Any]) -> dict[str, Any]:
 
 
 def strategy_symbols(cls) -> list[str]:
-    from r2k.data.symbols import canonical_symbol
+    from r2k.data.symbols import declared_symbol
 
-    return [canonical_symbol(s) for s in getattr(cls, "r2k_symbols", ["IWM"])]
+    who = getattr(cls, "r2k_name", cls.__name__)
+    return [declared_symbol(s, who, rewrite=True) for s in getattr(cls, "r2k_symbols", ["IWM"])]
 
 
 def run_strategy(cls, params: dict[str, Any], ohlc: dict[str, pd.DataFrame], symbols: list[str],

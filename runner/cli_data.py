@@ -45,7 +45,8 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
     failed: list[tuple[str, str]] = []
     for i, (name, series) in enumerate(targets):
         try:
-            _, what = loader.fetch(name, series=series, store=store, start=start, providers=providers, full=full)
+            _, what = loader.fetch(name, series=series, store=store, start=start, providers=providers, full=full,
+                                   warn=warn)
             click.echo(what)
         except DataUnavailable as exc:
             failed.append((name, str(exc)))
@@ -72,11 +73,15 @@ def _network_down(message: str) -> bool:
 def import_cmd(folder: Path, store) -> None:
     """Import a folder of CSV files (one per symbol, e.g. IWM.csv, RUT.csv for ^RUT; FRED files as date,value)."""
     from r2k.data import loader
+    from r2k.data.errors import DataError
 
-    metas = loader.import_folder(folder, store, warn)
+    metas, failures = loader.import_files(folder, store, warn)
     for m in metas:
         click.echo(f"{m.name:<10} {m.kind:<7} {m.start}..{m.end} {m.rows:>6} rows")
     click.echo(f"imported {len(metas)} files into {store.root}")
+    if failures:  # the rest is imported; a script still learns that something was left out
+        raise DataError(f"{len(failures)} of {len(metas) + len(failures)} files in {folder} were skipped "
+                        "(see the warnings above); the others are imported")
 
 
 @data.command("list")

@@ -23,7 +23,7 @@ from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, 
 from r2k.data.cash import RATE_SERIES, cash_index
 from r2k.data.errors import UsageError
 from r2k.data.store import Store, Stored
-from r2k.data.symbols import CASH, canonical_series, canonical_symbol
+from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
 from r2k.runner.execution import Execution
 from r2k.runner.plan import Plan, build_weights
 from r2k.runner.result import Result
@@ -158,6 +158,18 @@ def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: li
                                    columns=["date", "label", "weights"])
 
 
+def rule_symbols(rule: AllocationRule) -> tuple[list[str], list[str]]:
+    """The assets and signals a rule declares, each checked at one gate before any data is read.
+
+    A user strategy's names go on to become file names in the store; an invalid one
+    (``../../x``) is a usage error naming the strategy, not a path.
+    """
+    who = rule.name or type(rule).__name__
+    traded = [a if a == CASH else declared_symbol(a, who) for a in dict.fromkeys(rule.assets())]
+    signals = [declared_symbol(s, who, rewrite=True) for s in rule.signals()]
+    return traded, signals
+
+
 def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
     """Price symbols and economic series a spec needs, without loading anything.
 
@@ -167,8 +179,9 @@ def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
     cls = spec.strategy_class()
     if isinstance(cls, type) and issubclass(cls, AllocationRule):
         rule = cls(**spec.params)
-        assets = set(rule.assets())
-        prices = {a for a in assets if a != CASH} | {canonical_symbol(s) for s in rule.signals()}
+        traded, signals = rule_symbols(rule)
+        assets = set(traded)
+        prices = {a for a in assets if a != CASH} | set(signals)
         series = {canonical_series(s) for s in rule.series()} | ({RATE_SERIES} if CASH in assets else set())
     else:
         from r2k.runner.bt_strategy import strategy_params, strategy_symbols
@@ -206,8 +219,7 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
     if is_rule:
         rule = cls(**spec.params)
-        traded = list(dict.fromkeys(rule.assets()))
-        signals = [canonical_symbol(s) for s in rule.signals()]
+        traded, signals = rule_symbols(rule)
         series_ids = [canonical_series(s) for s in rule.series()]
         description, params = rule.describe(), rule.param_values()
     else:

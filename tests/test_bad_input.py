@@ -114,3 +114,151 @@ def test_mixed_day_first_and_month_first_rows_are_refused():
 def test_iso_with_times_and_offsets_still_reads():
     idx = parse_csv_dates(pd.Index(["2020-01-02 00:00:00-05:00", "2020-01-03 00:00:00-05:00"]), "x.csv")
     assert len(idx) == 2 and idx.notna().all()
+
+
+# --- point 9: every symbol passes one gate before it reaches the store ---------------------------
+
+EVIL_RULE = '''
+from r2k.strategies.base import AllocationRule, Target
+
+
+class Evil(AllocationRule):
+    """Holds a path."""
+
+    name = "evil"
+    params = {}
+
+    def assets(self):
+        return ["../../x"]
+
+    def target(self, view):
+        return Target({"../../x": 1.0}, "all in")
+'''
+
+EVIL_BT = '''
+import backtrader as bt
+
+
+class EvilBT(bt.Strategy):
+    """Reads a path."""
+
+    r2k_symbols = ["../../etc/passwd"]
+
+    def next(self):
+        pass
+'''
+
+
+def _files(root):
+    return sorted(str(p.relative_to(root)) for p in root.rglob("*"))
+
+
+@pytest.mark.parametrize("source,cls,bad", [(EVIL_RULE, "Evil", "../../x"), (EVIL_BT, "EvilBT", "../../etc/passwd")],
+                         ids=["rule", "backtrader"])
+def test_a_user_strategy_declaring_a_path_is_refused_before_the_store(tmp_path, source, cls, bad):
+    work = tmp_path / "work"
+    work.mkdir()
+    (work / "evil.py").write_text(source)
+    home = work / "a" / "b" / "home"  # ../../x from home/prices would land in work/a
+    before = _files(tmp_path)
+    res = CliRunner().invoke(cli, ["run", f"{work / 'evil.py'}:{cls}", "--offline", "--benchmark", "none",
+                                   "--no-tearsheet", "--out", str(work / "out")], env={"R2K_HOME": str(home)})
+    assert res.exit_code == 2, res.output
+    assert bad in res.stderr and "invalid symbol" in res.stderr and "Traceback" not in res.output
+    assert len(res.stderr.strip().splitlines()) == 1
+    created = [p for p in _files(tmp_path) if p not in before and "__pycache__" not in p]
+    outside = [p for p in created if not p.startswith("work/a/b/home") and p not in ("work/a", "work/a/b")]
+    in_store = [p for p in created if p.startswith(("work/a/b/home/prices", "work/a/b/home/locks"))]
+    assert outside == [] and in_store == []  # no lock file, no folder, no data file anywhere
+
+
+@pytest.mark.parametrize("name", ["../x", "a/b", "..", ".hidden", "x\x00y", "A" * 41, "IWM\n", "", "C:\\x"])
+def test_the_store_refuses_any_name_that_could_be_a_path(tmp_path, name):
+    from r2k.data.errors import UsageError
+    from r2k.data.store import Store
+
+    store = Store(tmp_path / "home")
+    with pytest.raises(UsageError, match="invalid symbol"):
+        store.path("prices", name)
+    with pytest.raises(UsageError, match="invalid symbol"):
+        store.lock("prices", name)
+    assert not (tmp_path / "home").exists()
+
+
+@pytest.mark.parametrize("name", ["IWM", "^RUT", "BRK-B", "BRK.B", "ES=F", "CPIAUCSL", "T10Y3M"])
+def test_the_store_takes_real_tickers_and_series_ids(tmp_path, name):
+    from r2k.data.store import Store
+
+    assert Store(tmp_path).path("prices", name).name == f"{name}.parquet"
+
+
+# --- point 10: future-dated rows; one bad file in a folder import --------------------------------
+
+
+def _frame_through(end: str, n: int = 40) -> pd.DataFrame:
+    from tests.util import random_walk
+
+    days = pd.bdate_range(end=end, periods=n).astype("datetime64[ns]")
+    f = random_walk(n, seed=5)
+    f.index = pd.DatetimeIndex(days, name="date")
+    return f
+
+
+def test_future_dated_rows_are_dropped_with_a_line_and_do_not_block_refreshes(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from r2k.data import loader
+    from r2k.data.store import Store
+    from tests.util import FakeProvider
+
+    monkeypatch.setattr(loader, "exchange_today", lambda: dt.date(2024, 3, 6))  # a Wednesday
+    full = _frame_through("2024-03-12", 45)  # the provider's clock is a week ahead: 4 rows after today
+    prov = FakeProvider("yahoo", {"IWM": full})
+    store = Store(tmp_path)
+    said: list[str] = []
+    got, _ = loader.fetch("IWM", series=False, store=store, providers={"prices": prov}, warn=said.append)
+    assert got.meta.end == "2024-03-06" and got.data.index[-1] == pd.Timestamp("2024-03-06")
+    assert said == ["IWM: dropped 4 rows dated after today (2024-03-06): 2024-03-07..2024-03-12"]
+
+    # a store written before this fix holds future rows; a later day's refresh still happens
+    store.write("prices", "IWM", full, store.read_meta("prices", "IWM"))
+    monkeypatch.setattr(loader, "exchange_today", lambda: dt.date(2024, 3, 8))
+    said.clear()
+    n_calls = len(prov.calls)
+    got = loader.get("IWM", series=False, store=store, offline=False, warn=said.append, providers={"prices": prov})
+    assert len(prov.calls) == n_calls + 1  # fetched_at is minutes old, and still it asked
+    assert got.data.index[-1] == pd.Timestamp("2024-03-08")
+    assert store.read("prices", "IWM").meta.end == "2024-03-08"
+    assert any("dated after today (2024-03-08)" in w for w in said)
+
+
+def test_offline_a_stored_future_row_is_not_used(tmp_path, monkeypatch):
+    import datetime as dt
+
+    from r2k.data import loader
+    from r2k.data.store import Meta, Store
+
+    store = Store(tmp_path)
+    meta = Meta(name="IWM", kind="prices", source="yahoo", fetched_at="2024-03-06T20:00:00+00:00",
+                adjustment="", start="", end="", rows=0, sha256="")
+    store.write("prices", "IWM", _frame_through("2024-03-12", 45), meta)
+    monkeypatch.setattr(loader, "exchange_today", lambda: dt.date(2024, 3, 6))
+    said: list[str] = []
+    got = loader.get("IWM", series=False, store=store, offline=True, warn=said.append)
+    assert got.data.index[-1] == pd.Timestamp("2024-03-06") and len(said) == 1
+
+
+def test_one_bad_file_does_not_stop_a_folder_import_and_the_exit_says_so(tmp_path):
+    from tests.util import random_walk, write_csv
+
+    folder = tmp_path / "csv"
+    write_csv(folder, "IWM", random_walk(30))
+    write_csv(folder, "SPY", random_walk(30, seed=2))
+    (folder / "my prices.csv").write_text((folder / "IWM.csv").read_text())  # not a symbol
+    (folder / "AAA.csv").write_bytes(b"\xff\xfe\x00garbage\x00\x81")  # unreadable as CSV
+    res = CliRunner().invoke(cli, ["data", "import", str(folder)], env={"R2K_HOME": str(tmp_path / "home")})
+    assert res.exit_code == 1
+    assert "IWM" in res.stdout and "SPY" in res.stdout and "imported 2 files" in res.stdout
+    assert "my prices.csv" in res.stderr and "AAA.csv" in res.stderr
+    assert "error: 2 of 4 files" in res.stderr and "Traceback" not in res.output
+    assert sorted(p.name for p in (tmp_path / "home" / "prices").glob("*.parquet")) == ["IWM.parquet", "SPY.parquet"]
