@@ -8,8 +8,15 @@ import click
 
 
 def warn(msg: str) -> None:
-    """One-line warnings on stderr, so stdout stays clean for tables and paths."""
-    click.echo(f"warning: {msg}", err=True)
+    """One-line warnings on stderr, so stdout stays clean for tables and paths.
+
+    On a terminal the line first erases a progress line that may be showing (the next step redraws it).
+    """
+    import sys
+
+    from r2k.runner.progress import CLEAR_LINE, on_terminal
+
+    click.echo(f"{CLEAR_LINE if on_terminal(sys.stderr) else ''}warning: {msg}", err=True)
 
 
 def store_option(fn):

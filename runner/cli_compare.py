@@ -128,8 +128,8 @@ def compare(members, config, symbols, strategy_path, engine, start, end, cash, c
                        start={**file_layer, **flags}.get("start"), end={**file_layer, **flags}.get("end"), out=out,
                        store=store, offline=offline, basis={**file_layer, **flags}.get("stats", "daily"),
                        tearsheets=not no_tearsheet, warn=warn,
-                       studies=StudyRequest(windows=with_windows, paths=sim_paths, years=sim_years))
-    click.echo(format_table(res.summary, res.start, res.end, res.basis))
+                       studies=StudyRequest(windows=with_windows, paths=sim_paths, years=sim_years),
+                       on_summary=lambda c: click.echo(format_table(c.summary, c.start, c.end, c.basis)))
     click.echo(f"\ncomparison folder: {res.folder}")
     click.echo(f"report: {res.folder / 'index.html'}")
 

@@ -151,7 +151,11 @@ def resolved_config(spec, s: dict[str, Any], paths: list[str], target: Path) -> 
 
 
 def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, config: dict | None = None) -> None:
-    """Run the spec, write its folder, print the summary (the CLI's only side effects)."""
+    """Run the spec, write its folder, print the summary, then render the tear sheet (the CLI's only side effects).
+
+    The summary and every CSV/JSON come first: the tear sheet is the slow part, and a user reads
+    the numbers while it renders (with elapsed time on a terminal, nothing on a pipe).
+    """
     from dataclasses import replace
 
     from r2k.reports.summary import format_summary
@@ -162,12 +166,11 @@ def execute(spec, target: Path, *, store, offline: bool, tearsheet: bool, config
     click.echo(format_summary(result))
     click.echo(f"\nrun folder: {folder}")
     if tearsheet:
-        import sys
+        from r2k.runner.progress import Ticker
 
-        if sys.stderr.isatty():
-            click.echo("rendering the tear sheet ...", err=True)
         try:
-            result.tearsheet(folder / "tearsheet.html")
+            with Ticker("rendering the tear sheet"):
+                result.tearsheet(folder / "tearsheet.html")
         except Exception as exc:
             from r2k.data.errors import R2KError
 

@@ -167,15 +167,30 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     check_replaceable(out)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
-    wf = walk_forward(
-        base, g, train, test_len, metric=metric, expanding=expanding, calendar=calendar,
-        run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
-                                               dask_local=dask_local, basis=stats, store=store),
-        run_one=lambda spec: run(spec, store=store, offline=True),
-    )
+    from r2k.runner.progress import Progress, Ticker
+
+    bar: Progress | None = None
+
+    def on_step(done: int, total: int) -> None:  # windows, then the hindsight run, counted on a terminal
+        nonlocal bar
+        if bar is None:
+            bar = Progress(total, label="walk-forward windows")
+        bar.step()
+
+    try:
+        wf = walk_forward(
+            base, g, train, test_len, metric=metric, expanding=expanding, calendar=calendar,
+            run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
+                                                   dask_local=dask_local, basis=stats, store=store),
+            run_one=lambda spec: run(spec, store=store, offline=True), on_step=on_step,
+        )
+    finally:
+        if bar is not None:
+            bar.close()
     from r2k.reports.walkforward_report import write_walkforward
 
-    folder = write_walkforward(wf, out, base=base, metric=metric, basis=stats, tearsheet=not no_tearsheet)
+    with Ticker("writing the walk-forward folder" + ("" if no_tearsheet else " and its tear sheet")):
+        folder = write_walkforward(wf, out, base=base, metric=metric, basis=stats, tearsheet=not no_tearsheet)
     from r2k.reports.walkforward_report import format_windows
 
     click.echo(format_windows(wf, metric))

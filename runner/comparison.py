@@ -130,10 +130,13 @@ class Comparison:
                 "members with different money plans get a benchmark row each.")
 
     def save(self, folder: str | Path | None = None, *, tearsheets: bool = False,
-             pool: ProcessPoolExecutor | None = None) -> Path:
+             pool: ProcessPoolExecutor | None = None, on_summary: Callable[[Comparison], None] | None = None,
+             progress_stream=None) -> Path:
         """Write the comparison folder (members' run folders, index.html, summary.csv/json); return it.
 
-        Only an absent or empty folder, or one r2k wrote, is replaced.
+        Only an absent or empty folder, or one r2k wrote, is replaced. ``on_summary(self)`` is called
+        as soon as the members' folders and the page are written, before the tear sheets are waited
+        for (the CLI prints the summary there); the tear sheets then count up on a terminal.
         """
         from r2k.reports.runfolder import atomic_folder
 
@@ -143,7 +146,8 @@ class Comparison:
         if own_pool:
             pool = start_pool(len(self.entries))
         try:
-            atomic_folder(target, lambda tmp: _write(tmp, self, pool if tearsheets else None), kind="compare")
+            atomic_folder(target, lambda tmp: _write(tmp, self, pool if tearsheets else None, on_summary,
+                                                     progress_stream), kind="compare")
         finally:
             if own_pool and pool is not None:
                 pool.shutdown(wait=True, cancel_futures=True)
@@ -345,13 +349,16 @@ def _limit_reason(result: Result, entry: Entry, day: pd.Timestamp, which: str) -
 def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str | None = None, end: str | None = None,
             out: Path | None = None, store=None, offline: bool = False, basis: str = "daily", tearsheets: bool = True,
             warn: Warn | None = None, providers: dict | None = None, write: bool = True,
-            studies=None) -> Comparison:
+            studies=None, on_summary: Callable[[Comparison], None] | None = None,
+            progress_stream=None) -> Comparison:
     """Run (or load) every entry over one common window; with ``write``, also write the comparison folder.
 
     Every member's benchmark is bought like that member (its own cash, deposits, fills and costs:
     the engine's one benchmark definition); members with the same money plan share one benchmark row.
     ``studies`` (a runner.compare_studies.StudyRequest) adds the every-start-date and simulation
-    sections, computed from each member's result over the common window.
+    sections, computed from each member's result over the common window. ``on_summary(comparison)``
+    is called once every number is known, before the tear sheets are waited for; backtests and tear
+    sheets count up on ``progress_stream`` (default stderr) when it is a terminal.
     """
     from r2k.data.store import Store
     from r2k.runner.spec import parse_date
@@ -386,8 +393,12 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
     with sigterm_as_interrupt():
         pool = start_pool(len(entries)) if (tearsheets and write) else None
         try:
-            results, ws, we = _common_window(entries, benchmark=benchmark, store=store, offline=offline,
-                                             providers=providers, say=say, user_start=user_start, user_end=user_end)
+            from r2k.runner.progress import Progress
+
+            with Progress(len(entries), stream=progress_stream, label="backtests") as bar:
+                results, ws, we = _common_window(entries, benchmark=benchmark, store=store, offline=offline,
+                                                 providers=providers, say=say, user_start=user_start,
+                                                 user_end=user_end, bar=bar)
             comparison = Comparison(entries=entries, results=results, start=ws, end=we, warnings=shown,
                                     benchmark=benchmark, basis=basis)
             if studies is not None and studies.any:
@@ -398,7 +409,10 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
                 comparison.studies = run_studies(studies, {e.label: results[e.label] for e in entries}, cpi=cpi,
                                                  say=say)
             if write:
-                comparison.save(folder, tearsheets=tearsheets, pool=pool)
+                comparison.save(folder, tearsheets=tearsheets, pool=pool, on_summary=on_summary,
+                                progress_stream=progress_stream)
+            elif on_summary is not None:
+                on_summary(comparison)
         except BaseException:
             if pool is not None:
                 stop_pool(pool)
@@ -408,8 +422,9 @@ def compare(entries: list[Entry], *, benchmark: str | None = "SPY", start: str |
     return comparison
 
 
-def _common_window(entries: list[Entry], *, benchmark, store, offline, providers, say: Warn, user_start, user_end):
-    """Run the members on one common window: (results by label, start, end)."""
+def _common_window(entries: list[Entry], *, benchmark, store, offline, providers, say: Warn, user_start, user_end,
+                   bar=None):
+    """Run the members on one common window: (results by label, start, end); ``bar`` counts the backtests."""
     from r2k.data import loader
     from r2k.runner.engine import run as run_spec
 
@@ -421,7 +436,13 @@ def _common_window(entries: list[Entry], *, benchmark, store, offline, providers
     def execute(spec: RunSpec) -> Result:
         return run_spec(spec, store=store, offline=offline, warn=say, providers=providers)
 
-    first = {e.label: execute(e.spec) if e.spec is not None else load_run_folder(e.folder) for e in entries}
+    def member(e: Entry) -> Result:
+        out = execute(e.spec) if e.spec is not None else load_run_folder(e.folder)
+        if bar is not None:
+            bar.step()
+        return out
+
+    first = {e.label: member(e) for e in entries}
     results = dict(first)
     for _ in range(MAX_PASSES):
         lows = {k: r.start for k, r in results.items()}
@@ -438,11 +459,15 @@ def _common_window(entries: list[Entry], *, benchmark, store, offline, providers
         todo = [e for e in entries if (results[e.label].start, results[e.label].end) != (ws, we)]
         if not todo:
             break
+        if bar is not None:
+            bar.total += len(todo)  # re-runs over the common window count too
         for e in todo:
             if e.spec is not None:
                 results[e.label] = execute(replace(e.spec, start=f"{ws:%Y-%m-%d}", end=f"{we:%Y-%m-%d}"))
             else:
                 results[e.label] = restrict(first[e.label], ws, we)
+            if bar is not None:
+                bar.step()
     else:
         raise DataError("could not put the members on one common window (their calendars keep disagreeing)")
     _explain_window(entries, first, results, ws, we, user_start, user_end, bench_prices, say)
@@ -495,8 +520,12 @@ def _explain_window(entries, first, results, ws, we, user_start, user_end, bench
             say(f"{e.label} (run folder): {b.notes[-1]}")
 
 
-def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None) -> None:
-    """Fill the comparison folder: one run folder per member, tear sheets in parallel, the report."""
+def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None,
+           on_summary: Callable[[Comparison], None] | None = None, progress_stream=None) -> None:
+    """Fill the comparison folder: one run folder per member, tear sheets in parallel, the report.
+
+    ``on_summary`` runs once the folders and the page are written, before the tear sheets are waited for.
+    """
     staging = tmp / ".tearsheets"
     staging.mkdir()
     sheets: dict[str, tuple] = {}
@@ -511,20 +540,32 @@ def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None) 
     jobs: dict[str, Future] = {}
     if pool is None:
         _write_folders(tmp, comparison, False)
+        if on_summary is not None:
+            on_summary(comparison)
     else:
         feeder = ThreadPoolExecutor(max_workers=1, thread_name_prefix="r2k-tearsheets")
         try:
             submitted = feeder.submit(_submit_all, pool, sheets)
             _write_folders(tmp, comparison, True)
+            if on_summary is not None:
+                on_summary(comparison)
             jobs = submitted.result()
         finally:
             feeder.shutdown(wait=True)
-    for name, job in jobs.items():
-        try:
-            job.result()
-        except Exception as exc:
-            raise R2KError(f"tear sheet of {name} failed: {type(exc).__name__}: {exc}") from None
-        os.replace(staging / f"{name}.html", tmp / name / "tearsheet.html")
+    from concurrent.futures import as_completed
+
+    from r2k.runner.progress import Progress
+
+    names = {job: name for name, job in jobs.items()}
+    with Progress(len(jobs), stream=progress_stream, label="tear sheets") as bar:
+        for job in as_completed(names):
+            name = names[job]
+            try:
+                job.result()
+            except Exception as exc:
+                raise R2KError(f"tear sheet of {name} failed: {type(exc).__name__}: {exc}") from None
+            os.replace(staging / f"{name}.html", tmp / name / "tearsheet.html")
+            bar.step()
     shutil.rmtree(staging)
 
 

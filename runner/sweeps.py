@@ -14,14 +14,13 @@ import hashlib
 import io
 import json
 import os
-import sys
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from r2k.data.errors import R2KError, UsageError
+from r2k.runner.progress import Progress
 from r2k.runner.spec import RunSpec
 
 #: Metrics where smaller is better; every other metric ranks descending.
@@ -228,32 +227,6 @@ def _drop_torn_tail(path: Path) -> None:
             fh.truncate(data.rfind(b"\n") + 1)
             fh.flush()
             os.fsync(fh.fileno())
-
-
-class Progress:
-    """done / total / rate / ETA on a terminal; silent when stderr is not a terminal."""
-
-    def __init__(self, total: int, done: int = 0, stream=None):
-        self.total, self.done, self.start_done = total, done, done
-        self.stream = stream or sys.stderr
-        self.active = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self.t0 = time.monotonic()
-
-    def step(self) -> None:
-        self.done += 1
-        if not self.active:
-            return
-        elapsed = time.monotonic() - self.t0
-        rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-        eta = (self.total - self.done) / rate if rate > 0 else float("inf")
-        eta_txt = f"{eta:5.0f}s" if eta != float("inf") else "    ?"
-        self.stream.write(f"\r{self.done}/{self.total}  {rate:6.2f}/s  ETA {eta_txt}")
-        self.stream.flush()
-
-    def close(self) -> None:
-        if self.active:
-            self.stream.write("\n")
-            self.stream.flush()
 
 
 @dataclass

@@ -79,12 +79,15 @@ class WalkForward:
 
 def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
                  expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]],
-                 run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex) -> WalkForward:
+                 run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex,
+                 on_step: Callable[[int, int], None] | None = None) -> WalkForward:
     """Run the walk-forward. ``run_grid(spec, grid)`` ranks combinations (best first) on a window;
-    ``run_one(spec)`` returns a Result. Both are injected so the CLI can use any executor."""
+    ``run_one(spec)`` returns a Result. Both are injected so the CLI can use any executor.
+    ``on_step(done, total)`` is called after each window and after the hindsight run (total = windows + 1)."""
     windows = make_windows(calendar, parse_duration(train, "--train"), parse_duration(test, "--test"), expanding)
     chosen, pieces = [], []
-    for w in windows:
+    steps = len(windows) + 1
+    for i, w in enumerate(windows):
         train_spec = replace(base, start=f"{w.train_start:%Y-%m-%d}", end=f"{w.train_end:%Y-%m-%d}")
         ranked = run_grid(train_spec, grid)
         best = ranked[0]
@@ -96,9 +99,13 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
         chosen.append({"train_start": f"{w.train_start:%Y-%m-%d}", "train_end": f"{w.train_end:%Y-%m-%d}",
                        "test_end": f"{w.test_end:%Y-%m-%d}", "params": params, "train_metric": best[metric],
                        "test_return": float((1 + res.returns).prod() - 1)})
+        if on_step is not None:
+            on_step(i + 1, steps)
     oos = pd.concat(pieces)
     span = replace(base, start=f"{windows[0].train_end:%Y-%m-%d}", end=f"{windows[-1].test_end:%Y-%m-%d}")
     ranked_all = run_grid(span, grid)
     ins_params = ranked_all[0]["p"]
     ins = run_one(replace(span, params={**base.params, **ins_params}))
+    if on_step is not None:
+        on_step(steps, steps)
     return WalkForward(windows, chosen, oos.rename("return"), ins_params, ins.returns, ins.benchmark)

@@ -268,7 +268,7 @@ class _Stream:
 
 
 def test_progress_shows_done_total_rate_eta_only_on_a_terminal():
-    from r2k.runner.sweeps import Progress
+    from r2k.runner.progress import Progress
 
     tty, pipe = _Stream(True), _Stream(False)
     for stream in (tty, pipe):
