@@ -21,16 +21,17 @@ import pandas as pd
 from r2k.data import loader
 from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, on_calendar, trading_calendar
 from r2k.data.cash import RATE_SERIES, cash_index
-from r2k.data.errors import UsageError
+from r2k.data.errors import EngineError, UsageError
 from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
 from r2k.runner.execution import Execution
-from r2k.runner.plan import Plan, build_weights
+from r2k.runner.plan import Plan, build_weights, check_weights, fill_weights
 from r2k.runner.result import Result
 from r2k.runner.schedule import contribution_dates, decision_dates
 from r2k.runner.spec import RunSpec
 from r2k.runner.usercode import user_code_errors
-from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.base import AllocationRule, Target, has_targets
+from r2k.strategies.history import History
 from r2k.strategies.view import View
 
 FILL_WORDS = {
@@ -132,15 +133,21 @@ def resolve_spec(spec: RunSpec, cls) -> RunSpec:
     ).validated()
 
 
-def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str],
-            series_ids: list[str]) -> tuple[list, pd.DataFrame]:
-    """Evaluate the rule on each decision date through a point-in-time view."""
+def _rule_inputs(inputs: Inputs, traded: list[str], signals: list[str]) -> tuple[dict, dict]:
+    """The closes (full stored history) and series a rule reads, by name."""
     closes = {s: inputs.stored[s].data["adj_close"] for s in traded + signals if s != CASH}
     if CASH in traded:
         closes[CASH] = inputs.ohlc[CASH]["close"]
     series = {s: inputs.stored_series[s].data for s in inputs.stored_series}
-    view = View.build(closes, series, PUBLICATION_LAG_BDAYS)
+    return closes, series
+
+
+def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str],
+            series_ids: list[str]) -> tuple[list, pd.DataFrame]:
+    """Evaluate the rule on each decision date through a point-in-time view (the reference form)."""
+    closes, series = _rule_inputs(inputs, traded, signals)
     dates = decision_dates(inputs.calendar, rule.schedule)
+    view = View.build(closes, series, PUBLICATION_LAG_BDAYS, dates)
     decisions, labels, texts = [], [], []
     as_json: dict[tuple, str] = {}  # daily rules repeat the same target; format each one once
     with user_code_errors(type(rule)):
@@ -154,8 +161,51 @@ def _decide(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: li
             if text is None:
                 text = as_json[key] = json.dumps({k: round(v, 10) for k, v in tgt.weights.items()})
             texts.append(text)
-    return decisions, pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "label": labels, "weights": texts},
-                                   columns=["date", "label", "weights"])
+    return decisions, _decision_rows(dates, labels, texts)
+
+
+def _decision_rows(dates: pd.DatetimeIndex, labels: list[str], texts: list[str]) -> pd.DataFrame:
+    return pd.DataFrame({"date": dates.strftime("%Y-%m-%d"), "label": labels, "weights": texts},
+                        columns=["date", "label", "weights"])
+
+
+def history_for(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str]) -> History:
+    """The vectorized form's inputs: every decision date's point-in-time arrays."""
+    closes, series = _rule_inputs(inputs, traded, signals)
+    return History.build(decision_dates(inputs.calendar, rule.schedule), closes, series, PUBLICATION_LAG_BDAYS)
+
+
+def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) -> tuple[np.ndarray, list[str]]:
+    """The rule's vectorized decisions as a validated (decision dates, traded) matrix and labels."""
+    with user_code_errors(type(rule)):
+        out = rule.targets(history)
+    matrix = np.zeros((len(history), len(traded)))
+    pos = {a: j for j, a in enumerate(traded)}
+    for j, sym in enumerate(out.assets):
+        if sym not in pos:
+            raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {traded}")
+        matrix[:, pos[sym]] += out.weights[:, j]
+    return check_weights(history.dates, matrix), list(out.labels)
+
+
+def decide_all(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str], series_ids: list[str], *,
+               vectorized: bool = True, history: History | None = None
+               ) -> tuple[pd.DatetimeIndex, np.ndarray, pd.DataFrame]:
+    """Every decision (dates, weight matrix on ``traded``, decisions.csv rows).
+
+    The rule's vectorized ``targets(history)`` when it has one (and ``vectorized``), else its
+    per-date ``target(view)``; both give the same decisions (tests/test_vectorized_rules.py).
+    """
+    if not (vectorized and has_targets(rule)):
+        decisions, rows = _decide(rule, inputs, traded, signals, series_ids)
+        dates = pd.DatetimeIndex([d for d, _ in decisions])
+        weights, _ = build_weights(dates, traded, decisions)
+        return dates, weights, rows
+    history = history or history_for(rule, inputs, traded, signals)
+    matrix, labels = targets_matrix(rule, history, traded)
+    uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
+    texts = [json.dumps({a: round(float(w), 10) for a, w in zip(traded, row, strict=True) if w != 0.0}) for row in uniq]
+    return history.dates, matrix, _decision_rows(history.dates, labels, [texts[k] for k in inverse.ravel()])
 
 
 def rule_symbols(rule: AllocationRule) -> tuple[list[str], list[str]]:
@@ -211,7 +261,8 @@ class Prepared:
 
 
 def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
-            note: Callable[[str], None] = lambda msg: None, providers: dict | None = None) -> Prepared:
+            note: Callable[[str], None] = lambda msg: None, providers: dict | None = None,
+            vectorized: bool = True) -> Prepared:
     """Resolve, load, align and (for rules) decide: everything but the trading."""
     store = store or Store()
     cls = spec.strategy_class()
@@ -237,8 +288,8 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     plan = None
     decision_rows = pd.DataFrame(columns=["date", "label", "weights"])
     if is_rule:
-        decisions, decision_rows = _decide(rule, inputs, traded, signals, series_ids)
-        weights, decide = build_weights(calendar, traded, decisions)
+        dates, matrix, decision_rows = decide_all(rule, inputs, traded, signals, series_ids, vectorized=vectorized)
+        weights, decide = fill_weights(calendar, dates, matrix)
         plan = Plan(
             calendar=calendar, assets=traded,
             opens=np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),

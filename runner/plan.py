@@ -91,16 +91,48 @@ def build_weights(calendar: pd.DatetimeIndex, assets: list[str],
                   decisions: list[tuple[pd.Timestamp, dict[str, float]]]) -> tuple[np.ndarray, np.ndarray]:
     """Forward-fill decisions into a weight matrix; flag decision days."""
     pos = {a: j for j, a in enumerate(assets)}
-    weights = np.full((len(calendar), len(assets)), np.nan)
-    decide = np.zeros(len(calendar), dtype=bool)
-    idx = calendar.get_indexer([d for d, _ in decisions])
+    matrix = np.empty((len(decisions), len(assets)))
     rows: dict[tuple, np.ndarray] = {}  # daily rules repeat the same target: check each one once
-    for i, (date, w) in zip(idx, decisions, strict=True):
+    for i, (date, w) in enumerate(decisions):
         key = tuple(w.items())
         row = rows.get(key)
         if row is None:
             row = rows[key] = _weight_row(w, pos, assets, date)
-        weights[i] = row
-        decide[i] = True
-    weights = pd.DataFrame(weights).ffill().fillna(0.0).to_numpy()
-    return weights, decide
+        matrix[i] = row
+    return fill_weights(calendar, pd.DatetimeIndex([d for d, _ in decisions]), matrix)
+
+
+def check_weights(dates: pd.DatetimeIndex, matrix: np.ndarray) -> np.ndarray:
+    """Validate a (decision dates, assets) weight matrix at once; negative zeros become 0.
+
+    The same rules and messages as a per-date decision: finite, >= 0, adding up to at most 1.
+    """
+    bad = ~np.isfinite(matrix) | (matrix < -1e-12)
+    if bad.any():
+        i, j = np.argwhere(bad)[0]
+        raise EngineError(f"the rule returned weight {matrix[i, j]!r} for column {j} on {dates[i]:%Y-%m-%d}; "
+                          "weights must be >= 0")
+    out = np.maximum(matrix, 0.0)
+    total = out.sum(axis=1)
+    over = np.flatnonzero(total > 1.0 + 1e-9)
+    if len(over):
+        i = over[0]
+        raise EngineError(f"the rule's weights on {dates[i]:%Y-%m-%d} add up to {total[i]:.4f} > 1 (no leverage)")
+    return out
+
+
+def fill_weights(calendar: pd.DatetimeIndex, dates: pd.DatetimeIndex, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Place each decision row on its date and carry it forward (zeros before the first).
+
+    Vectorized: the index of the last decision on or before each day, then one gather.
+    """
+    n = len(calendar)
+    idx = calendar.get_indexer(dates)
+    decide = np.zeros(n, dtype=bool)
+    source = np.full(n, -1, dtype=np.int64)
+    keep = idx >= 0
+    decide[idx[keep]] = True
+    source[idx[keep]] = np.flatnonzero(keep)  # a later decision on the same day wins, as before
+    last = np.maximum.accumulate(source)
+    padded = np.vstack([np.zeros((1, matrix.shape[1])), matrix])
+    return padded[last + 1], decide

@@ -11,9 +11,12 @@ This module imports nothing heavy, so listing strategies keeps the CLI instant.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from r2k.data.errors import UsageError
+
+if TYPE_CHECKING:  # numpy loads only when a rule decides, so listing strategies stays instant
+    import numpy as np
 
 SCHEDULES = ("once", "day", "week", "month", "quarter", "year")
 
@@ -24,6 +27,32 @@ class Target:
 
     weights: dict[str, float]
     label: str = ""
+
+
+@dataclass
+class Targets:
+    """Every decision date's decision at once (a rule's vectorized form): row i of ``weights``
+    holds the weights of ``assets`` decided on ``history.dates[i]``, ``labels[i]`` its label."""
+
+    assets: list[str]
+    weights: np.ndarray  # (decision dates, len(assets))
+    labels: list[str]
+
+    @classmethod
+    def choose(cls, assets: list[str], choice: np.ndarray, labels) -> Targets:
+        """All-in decisions: row i holds 100 % of ``assets[choice[i]]``."""
+        import numpy as np
+
+        names = list(dict.fromkeys(assets))
+        col = np.array([names.index(a) for a in assets], dtype=np.int64)[np.asarray(choice, dtype=np.int64)]
+        w = np.zeros((len(col), len(names)))
+        w[np.arange(len(col)), col] = 1.0
+        return cls(names, w, list(labels))
+
+
+def has_targets(rule: AllocationRule) -> bool:
+    """Whether the rule has a vectorized form (its class overrides :meth:`AllocationRule.targets`)."""
+    return type(rule).targets is not AllocationRule.targets
 
 
 def coerce(value: Any, default: Any, key: str) -> Any:
@@ -107,6 +136,12 @@ class AllocationRule:
     # -- the logic -----------------------------------------------------------------------
     def target(self, view) -> Target | dict[str, float]:
         """Target weights on ``view.date`` from data known that day."""
+        raise NotImplementedError
+
+    def targets(self, history) -> Targets:
+        """Optional vectorized form: every decision date's target at once from a
+        :class:`r2k.strategies.history.History` (row i holds only what was known on date i).
+        It must decide exactly as :meth:`target` does; rules without it are evaluated per date."""
         raise NotImplementedError
 
     def param_values(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, ClassVar
 
-from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.base import AllocationRule, Target, Targets
 
 
 class BuyAndHold(AllocationRule):
@@ -25,6 +25,11 @@ class BuyAndHold(AllocationRule):
 
     def target(self, view) -> Target:
         return Target({self.symbol: 1.0}, "hold")
+
+    def targets(self, history) -> Targets:
+        import numpy as np
+
+        return Targets.choose([self.symbol], np.zeros(len(history), dtype=np.int64), ["hold"] * len(history))
 
 
 class DollarCostAveraging(BuyAndHold):

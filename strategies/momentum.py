@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from r2k.data.errors import UsageError
-from r2k.strategies.base import AllocationRule, Target
-from r2k.strategies.signals import cash_return, trailing_return
+from r2k.strategies.base import AllocationRule, Target, Targets
+from r2k.strategies.signals import cash_return, cash_returns, trailing_return, trailing_returns
 
 
 class RelativeMomentum(AllocationRule):
@@ -57,3 +57,25 @@ class RelativeMomentum(AllocationRule):
             if cash is not None and scores[best] <= cash:
                 return Target({self.risk_off: 1.0}, f"{best} below cash")
         return Target({best: 1.0}, best)
+
+    def targets(self, history) -> Targets:
+        import numpy as np
+
+        scores = np.column_stack([trailing_returns(history, s, self.lookback_months) for s in self.symbols])
+        valid = ~np.isnan(scores)
+        any_valid = valid.any(axis=1)
+        best = np.argmax(np.where(valid, scores, -np.inf), axis=1)  # first of equal scores, as target()
+        top = scores[np.arange(len(best)), best]
+        names = [*self.symbols, self.risk_off]
+        off = len(self.symbols)
+        choice = np.where(any_valid, best, off)
+        labels = np.where(any_valid, np.array(self.symbols, dtype=object)[best], "warm-up").astype(object)
+        if self.absolute:
+            cash = cash_returns(history, "DFF", self.lookback_months)
+            for i in np.flatnonzero(any_valid & ~np.isnan(cash) & (np.abs(top - cash) <= 1e-9)):
+                exact = cash_return(history.series_known("DFF", i), history.dates[i], self.lookback_months)
+                cash[i] = np.nan if exact is None else exact
+            below = any_valid & ~np.isnan(cash) & (top <= cash)
+            choice = np.where(below, off, choice)
+            labels = np.where(below, labels + " below cash", labels)
+        return Targets.choose(names, choice, labels.tolist())

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from r2k.data.errors import UsageError
 from r2k.data.ratemoves import DFF_MEDIAN_DAYS, rate_moves, smoothed_dff
-from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.base import AllocationRule, Target, Targets
 from r2k.strategies.signals import policy_rate
 
 if TYPE_CHECKING:  # pandas loads only when the rule decides, so listing strategies stays instant
@@ -104,3 +104,46 @@ class RateCutRotation(AllocationRule):
     def target(self, view) -> Target:
         regime = regime_at(self.rate(view), view.date, self.lookback_months, self.min_change)
         return Target({self.risk_on if regime == "easing" else self.risk_off: 1.0}, regime)
+
+    def targets(self, history) -> Targets:
+        """The regime on every decision date at once: the moves of the whole history are causal
+        (r2k.data.ratemoves), so those known on a day are the first ``known`` of them."""
+        import numpy as np
+        import pandas as pd
+
+        from r2k.data.ratemoves import to_bp
+        from r2k.strategies.signals import months_before
+
+        if self.rate_series == "DFF":
+            dff = history.series("DFF")
+            rate = smoothed_dff(dff)
+            raw = history.published("DFF")
+            last_raw = dff.index.values[np.maximum(raw - 1, 0)]
+            known = np.where(raw > 0, rate.index.values.searchsorted(last_raw, side="right"), 0)
+        else:
+            old, new = history.series("DFEDTAR"), history.series("DFEDTARU")
+            rate = policy_rate(old, new)
+            cut = pd.Timestamp("2008-12-15")
+            n_old = int((old.index <= cut).sum())
+            skip_new = int((new.index < cut + pd.Timedelta(days=1)).sum())
+            known = (np.minimum(history.published("DFEDTAR"), n_old)
+                     + np.maximum(history.published("DFEDTARU") - skip_new, 0))
+        moves = to_bp(rate.diff().to_numpy())
+        threshold = float(to_bp(self.min_change))
+        stamps = rate.index.values
+
+        def last_event(mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            pos = np.flatnonzero(mask)
+            j = pos.searchsorted(known, side="left") - 1
+            has = j >= 0
+            at = pos[np.maximum(j, 0)] if len(pos) else np.zeros(len(j), dtype=np.int64)
+            return has, np.where(has, stamps[at] if len(stamps) else np.datetime64("NaT"), np.datetime64("NaT"))
+
+        with np.errstate(invalid="ignore"):
+            has_cut, last_cut = last_event(moves <= -threshold)
+            has_hike, last_hike = last_event(moves >= threshold)
+        horizon = months_before(history.dates, self.lookback_months)
+        easing = has_cut & (last_cut > horizon) & (~has_hike | (last_hike < last_cut))
+        tight = has_hike & (last_hike > horizon) & (~has_cut | (last_cut < last_hike))
+        labels = np.where(easing, "easing", np.where(tight, "tightening", "hold"))
+        return Targets.choose([self.risk_on, self.risk_off], np.where(easing, 0, 1), labels.tolist())

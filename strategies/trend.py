@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from r2k.data.errors import UsageError
-from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.base import AllocationRule, Target, Targets
 
 
 class TrendFilter(AllocationRule):
@@ -31,7 +31,15 @@ class TrendFilter(AllocationRule):
         _, closes = view.close_values(self.symbol)
         if len(closes) < self.window:
             return Target({self.risk_off: 1.0}, "warm-up")
-        sma = float(closes[-self.window:].mean())
+        sma = view.sma(self.symbol, self.window)
         if float(closes[-1]) > sma:
             return Target({self.symbol: 1.0}, "above")
         return Target({self.risk_off: 1.0}, "below")
+
+    def targets(self, history) -> Targets:
+        import numpy as np
+
+        warm = history.known(self.symbol) < self.window
+        above = ~warm & (history.last_close(self.symbol) > history.sma(self.symbol, self.window))
+        labels = np.where(warm, "warm-up", np.where(above, "above", "below"))
+        return Targets.choose([self.symbol, self.risk_off], np.where(above, 0, 1), labels)

@@ -1,0 +1,147 @@
+"""Point-in-time data for every decision date at once: the vectorized twin of :class:`View`.
+
+A rule's ``targets(history)`` reads arrays with one row per decision date; row ``i`` is built only
+from what was known on ``history.dates[i]`` (closes through that day, economic series published by
+it). The per-date ``View`` stays the reference: a rule's two forms must give identical decisions.
+
+Running sums make a moving average of any window one subtraction per row. A sum over thousands of
+prices carries rounding of about 1e-10 of a price, so wherever such an average is within
+:data:`TIE_RTOL` of what it is compared to, it is recomputed exactly as the per-date form does
+(``closes[-window:].mean()``): the decisions are the same bit for bit, not "almost".
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.errors import DataError
+
+#: Relative distance below which a running-sum average is recomputed exactly (see module doc).
+TIE_RTOL = 1e-7
+
+
+def running_sums(values: np.ndarray) -> np.ndarray:
+    """``out[k] = values[:k].sum()`` for k = 0..len(values) (prefix sums with a leading 0)."""
+    out = np.empty(len(values) + 1)
+    out[0] = 0.0
+    np.cumsum(values, out=out[1:])
+    return out
+
+
+def exact_sma(values: np.ndarray, known: int, window: int) -> float:
+    """The per-date reference: mean of the last ``window`` values of ``values[:known]``."""
+    return float(values[known - window:known].mean())
+
+
+class History:
+    """What a rule may look at on each of ``dates``, as arrays (one row per decision date).
+
+    ``known(symbol)[i]`` is how many closes of ``symbol`` were known on ``dates[i]`` (the close
+    of the decision day included); ``published(series_id)[i]`` how many observations of a series
+    had been published by then (observation date + publication lag). Everything else is derived
+    from those counts, so nothing after a row's date can reach that row.
+    """
+
+    def __init__(self, dates: pd.DatetimeIndex, closes: dict[str, pd.Series], series: dict[str, pd.Series],
+                 published: dict[str, pd.DatetimeIndex]):
+        self.dates = pd.DatetimeIndex(dates)
+        self._t64 = self.dates.values
+        self._closes = closes
+        self._close_dates = {k: v.index.values for k, v in closes.items()}
+        self._close_values = {k: v.to_numpy(dtype="float64") for k, v in closes.items()}
+        self._series = series
+        self._published = {k: v.values for k, v in published.items()}
+        self._cache: dict[tuple, np.ndarray] = {}
+
+    @classmethod
+    def build(cls, dates: pd.DatetimeIndex, closes: dict[str, pd.Series], series: dict[str, pd.Series],
+              lag_bdays: int) -> History:
+        """A history whose series become known ``lag_bdays`` business days after their date."""
+        published = {k: v.index + pd.offsets.BDay(lag_bdays) for k, v in series.items()}
+        return cls(dates, closes, series, published)
+
+    def __len__(self) -> int:
+        return len(self.dates)
+
+    def _memo(self, key: tuple, make) -> np.ndarray:
+        out = self._cache.get(key)
+        if out is None:
+            out = self._cache[key] = make()
+        return out
+
+    # -- prices --------------------------------------------------------------------------------
+    def _check_symbol(self, symbol: str) -> None:
+        if symbol not in self._closes:
+            raise DataError(f"the rule asked for prices of {symbol}, which it did not declare")
+
+    def known(self, symbol: str) -> np.ndarray:
+        """Per row: the number of closes of ``symbol`` on or before the row's date."""
+        self._check_symbol(symbol)
+        return self._memo(("known", symbol),
+                          lambda: self._close_dates[symbol].searchsorted(self._t64, side="right").astype(np.int64))
+
+    def close_values(self, symbol: str) -> tuple[np.ndarray, np.ndarray]:
+        """(dates, closes) of the whole stored history; index them only below ``known(symbol)``."""
+        self._check_symbol(symbol)
+        return self._close_dates[symbol], self._close_values[symbol]
+
+    def last_close(self, symbol: str) -> np.ndarray:
+        """Per row: the last close known that day (NaN before the first close)."""
+        def make() -> np.ndarray:
+            k = self.known(symbol)
+            v = self._close_values[symbol]
+            return np.where(k > 0, v[np.maximum(k - 1, 0)] if len(v) else np.nan, np.nan)
+        return self._memo(("last", symbol), make)
+
+    def sums(self, symbol: str) -> np.ndarray:
+        """Running sums of the closes (``sums[k]`` = sum of the first k closes)."""
+        self._check_symbol(symbol)
+        return self._memo(("sums", symbol), lambda: running_sums(self._close_values[symbol]))
+
+    def sma(self, symbol: str, window: int) -> np.ndarray:
+        """Per row: the mean of the last ``window`` known closes, from running sums (NaN in warm-up).
+
+        Within :data:`TIE_RTOL` of the row's last close it is recomputed exactly, so comparing it
+        with the close decides exactly as ``closes[-window:].mean()`` does.
+        """
+        k = self.known(symbol)
+        s = self.sums(symbol)
+        ok = k >= window
+        lo = np.where(ok, k - window, 0)
+        out = np.where(ok, (s[k] - s[lo]) / window, np.nan)
+        last = self.last_close(symbol)
+        near = ok & (np.abs(last - out) <= TIE_RTOL * np.abs(last))
+        values = self._close_values[symbol]
+        for i in np.flatnonzero(near):
+            out[i] = exact_sma(values, int(k[i]), window)
+        return out
+
+    def close_at_or_before(self, symbol: str, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Per row: (index, close) of the last close on or before ``anchors[i]`` (index -1: none).
+
+        Only meaningful for anchors on or before the row's date (then the close was known).
+        """
+        dates, values = self.close_values(symbol)
+        i = dates.searchsorted(anchors, side="right").astype(np.int64) - 1
+        return i, np.where(i >= 0, values[np.maximum(i, 0)] if len(values) else np.nan, np.nan)
+
+    # -- economic series -----------------------------------------------------------------------
+    def _check_series(self, series_id: str) -> None:
+        if series_id not in self._series:
+            raise DataError(f"the rule asked for series {series_id}, which it did not declare")
+
+    def published(self, series_id: str) -> np.ndarray:
+        """Per row: the number of observations of ``series_id`` published by the row's date."""
+        self._check_series(series_id)
+        return self._memo(("published", series_id),
+                          lambda: self._published[series_id].searchsorted(self._t64, side="right").astype(np.int64))
+
+    def series(self, series_id: str) -> pd.Series:
+        """The whole stored series; index it only below ``published(series_id)``."""
+        self._check_series(series_id)
+        return self._series[series_id]
+
+    def series_known(self, series_id: str, i: int) -> pd.Series:
+        """The observations known on row ``i``: what ``View.series`` gives on that date."""
+        return self.series(series_id).iloc[: int(self.published(series_id)[i])]
