@@ -267,7 +267,6 @@ def _as_date(value, what: str):
         return value.date()
     if isinstance(value, dt.date):
         return value
-    try:
-        return dt.date.fromisoformat(str(value).strip()[:10])
-    except (ValueError, TypeError):
-        raise UsageError(f"invalid {what} date {value!r}: use YYYY-MM-DD") from None
+    from r2k.data.dates import parse_day
+
+    return dt.date.fromisoformat(parse_day(str(value).strip()[:10], what, end=(what == "end")))

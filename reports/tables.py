@@ -182,16 +182,12 @@ def basis_note(symbols: list[str]) -> str:
 
 
 def parse_month(text: str | None) -> pd.Period | None:
-    """``YYYY-MM`` -> a monthly Period (UsageError otherwise)."""
-    import re
+    """A date in the one grammar (r2k.data.dates; ``YYYY-MM`` or a day or year) -> the monthly Period
+    it ends in (UsageError otherwise)."""
+    from r2k.data.dates import month_of
 
-    if text is None:
-        return None
-    t = str(text).strip()
-    m = re.fullmatch(r"(\d{4})-(\d{2})", t)
-    if not m or not 1 <= int(m.group(2)) <= 12:
-        raise UsageError(f"bad month {text!r}: use YYYY-MM, e.g. 2025-10")
-    return pd.Period(t, freq="M")
+    month = month_of(text, "--end", end=True)
+    return None if month is None else pd.Period(month, freq="M")
 
 
 def month_ends(closes: pd.Series) -> pd.DataFrame:

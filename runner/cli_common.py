@@ -47,8 +47,10 @@ def parse_params(pairs: tuple[str, ...]) -> dict[str, str]:
 def spec_options(fn):
     """The options every command that builds RunSpecs shares (run, compare, sweep, walkforward)."""
     opts = [
-        click.option("--start", default=None, help="First day (YYYY-MM-DD) [default: first common day of the data]."),
-        click.option("--end", default=None, help="Last day (YYYY-MM-DD) [default: last common day of the data]."),
+        click.option("--start", default=None,
+                     help="First day: YYYY, YYYY-MM or YYYY-MM-DD (2005 = 2005-01-01) [default: first common day of the data]."),
+        click.option("--end", default=None,
+                     help="Last day: YYYY, YYYY-MM or YYYY-MM-DD (2024 = 2024-12-31) [default: last common day of the data]."),
         click.option("--cash", type=float, default=10_000.0, show_default=True, help="Initial cash in dollars."),
         click.option("--contribute", type=float, default=None,
                      help="Dollars added on the first trading day of every period [default: the strategy's, else 0]."),

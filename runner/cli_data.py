@@ -16,7 +16,7 @@ def data() -> None:
 
 @data.command("fetch")
 @click.argument("names", nargs=-1, required=True)
-@click.option("--start", default=None, help="First date to fetch (YYYY-MM-DD); default: all history.")
+@click.option("--start", default=None, help="First date to fetch (YYYY, YYYY-MM or YYYY-MM-DD); default: all history.")
 @click.option("--full", is_flag=True, help="Fetch the whole history again instead of only the missing tail.")
 @click.option("--timeout", type=float, default=None, help="Hard wall-clock limit per request in seconds [default: 30].")
 @store_option

@@ -108,6 +108,7 @@ def new(name, folder, kind) -> None:
     from r2k.data.errors import UsageError
     from r2k.strategies import registry, templates
 
+    name = registry.canonical_name(name)  # my_rule -> my-rule (the file is my_rule.py; both spellings run it)
     if name in registry.BUILTINS:
         raise UsageError(f"{name} is a built-in strategy; choose another name")
     text = templates.render(name, kind, str(folder))

@@ -6,8 +6,6 @@ and call the plain functions of r2k.reports.tables and r2k.reports.regimes.
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from pathlib import Path
 
 import click
@@ -54,29 +52,11 @@ def parse_symbols(texts: tuple[str, ...] | list[str]) -> list[str]:
     return out
 
 
-def parse_year(text: str | None, what: str) -> int | None:
-    from r2k.data.errors import UsageError
-
-    if text is None:
-        return None
-    if not re.fullmatch(r"\d{4}", text.strip()):
-        raise UsageError(f"bad {what} year {text!r}: use YYYY, e.g. 2005")
-    return int(text)
-
-
 def parse_day(text: str | None, what: str, *, end: bool) -> str | None:
-    """``YYYY-MM-DD``, or ``YYYY`` for the year's first (``end=False``) or last day."""
-    from r2k.data.errors import UsageError
+    """A date in the one grammar (r2k.data.dates): ``YYYY``, ``YYYY-MM`` or ``YYYY-MM-DD``."""
+    from r2k.data.dates import parse_day as parse
 
-    if text is None:
-        return None
-    t = text.strip()
-    if re.fullmatch(r"\d{4}", t):
-        return f"{t}-12-31" if end else f"{t}-01-01"
-    try:
-        return dt.date.fromisoformat(t).isoformat()
-    except ValueError:
-        raise UsageError(f"bad {what} date {text!r}: use YYYY-MM-DD or YYYY") from None
+    return parse(text, what, end=end)
 
 
 def _ordered(start: str | None, end: str | None) -> None:
@@ -120,7 +100,9 @@ def table() -> None:
 @table.command("monthly")
 @click.argument("symbols", nargs=-1, required=True)
 @click.option("--months", type=click.IntRange(1, 1200), default=12, show_default=True, help="Number of months shown.")
-@click.option("--end", default=None, help="Last month, YYYY-MM [default: last month complete for every symbol].")
+@click.option("--end", default=None,
+              help="Last month: YYYY-MM (or YYYY, YYYY-MM-DD: the month it ends in) [default: last month complete "
+                   "for every symbol].")
 @format_options
 @click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help=_OFFLINE_HELP)
 @store_option
@@ -135,8 +117,11 @@ def monthly_cmd(symbols: tuple[str, ...], months: int, end: str | None, fmt: str
 
 @table.command("annual")
 @click.argument("symbols", nargs=-1, required=True)
-@click.option("--start", default=None, help="First calendar year, YYYY [default: first year all symbols have].")
-@click.option("--end", default=None, help="Last calendar year, YYYY [default: last year all symbols have].")
+@click.option("--start", default=None,
+              help="First calendar year: YYYY (or YYYY-MM, YYYY-MM-DD: the year it falls in) [default: first year "
+                   "all symbols have].")
+@click.option("--end", default=None,
+              help="Last calendar year: YYYY (or YYYY-MM, YYYY-MM-DD) [default: last year all symbols have].")
 @format_options
 @click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help=_OFFLINE_HELP)
 @store_option
@@ -145,7 +130,9 @@ def annual_cmd(symbols: tuple[str, ...], start: str | None, end: str | None, fmt
     from r2k.reports.tables import annual_table, render
 
     syms = parse_symbols(symbols)
-    sy, ey = parse_year(start, "--start"), parse_year(end, "--end")
+    from r2k.data.dates import year_of
+
+    sy, ey = year_of(start, "--start", end=False), year_of(end, "--end", end=True)
     first = None if sy is None else f"{sy}-01-01"
     last = None if ey is None else f"{ey}-12-31"
     _ordered(first, last)
@@ -155,8 +142,8 @@ def annual_cmd(symbols: tuple[str, ...], start: str | None, end: str | None, fmt
 @click.command("tracking")
 @click.argument("etf")
 @click.argument("index")
-@click.option("--start", default=None, help="First day, YYYY-MM-DD or YYYY [default: first common day].")
-@click.option("--end", default=None, help="Last day, YYYY-MM-DD or YYYY [default: last common day].")
+@click.option("--start", default=None, help="First day: YYYY, YYYY-MM or YYYY-MM-DD [default: first common day].")
+@click.option("--end", default=None, help="Last day: YYYY, YYYY-MM or YYYY-MM-DD [default: last common day].")
 @format_options
 @click.option("--offline", is_flag=True, envvar="R2K_OFFLINE", help=_OFFLINE_HELP)
 @store_option
@@ -198,8 +185,8 @@ def chart_target(text: str) -> Path:
 @click.command("regimes")
 @click.option("--symbols", default="IWM,SPY", show_default=True,
               help="Comma-separated symbols; the spread is the first minus the second (small minus large).")
-@click.option("--start", default=None, help="First day, YYYY-MM-DD or YYYY [default: first common day].")
-@click.option("--end", default=None, help="Last day, YYYY-MM-DD or YYYY [default: last common day].")
+@click.option("--start", default=None, help="First day: YYYY, YYYY-MM or YYYY-MM-DD [default: first common day].")
+@click.option("--end", default=None, help="Last day: YYYY, YYYY-MM or YYYY-MM-DD [default: last common day].")
 @click.option("--lookback-months", type=click.IntRange(1, 120), default=6, show_default=True,
               help="Easing/tightening lasts this long after the last cut/hike (as in rate-cut-rotation).")
 @click.option("--min-change", type=click.FloatRange(0, min_open=True), default=0.05, show_default=True,

@@ -5,8 +5,8 @@ A run file holds the same settings as the flags (flags given on the command line
     strategy = "yield-curve-filter"       # a name, "package.module:Class" or "file.py:Class"
     strategy_path = ["examples"]          # folders searched for strategy files
     symbol = "IWM"                        # shorthand for params.symbol
-    start = 2005-01-03                    # a TOML date or "YYYY-MM-DD"
-    end = "2024-12-31"
+    start = 2005-01-03                    # a TOML date, or "YYYY", "YYYY-MM", "YYYY-MM-DD", or 2005
+    end = "2024"                          # a year or month as an end: its last day
     cash = 10000
     contribute = 500
     every = "month"                       # week | month | quarter | year
@@ -56,7 +56,9 @@ def _flag(v: Any) -> bool:
 
 
 def _date(v: Any) -> bool:
-    return isinstance(v, (str, dt.date)) and not isinstance(v, dt.datetime)
+    """A TOML date, or text / an int year in the one date grammar (YYYY, YYYY-MM, YYYY-MM-DD)."""
+    return (isinstance(v, (str, dt.date)) and not isinstance(v, dt.datetime)) or (
+        isinstance(v, int) and not isinstance(v, bool))
 
 
 def _paths(v: Any) -> bool:
@@ -67,7 +69,7 @@ def _table(v: Any) -> bool:
     return isinstance(v, dict)
 
 
-_WHAT = {_number: "a number", _text: "a string", _flag: "true or false", _date: "a date (YYYY-MM-DD)",
+_WHAT = {_number: "a number", _text: "a string", _flag: "true or false", _date: "a date (YYYY, YYYY-MM or YYYY-MM-DD)",
          _paths: "a folder or a list of folders", _table: "a table of key = value"}
 
 #: settings shared by run and compare files (flag name = key with '-' for '_')
@@ -102,8 +104,10 @@ def _check(table: dict[str, Any], allowed: dict, where: str) -> dict[str, Any]:
             raise UsageError(f"{where}: unknown key {raw!r}; valid: {', '.join(allowed)}")
         if not allowed[key](value):
             raise UsageError(f"{where}: {raw} must be {_WHAT[allowed[key]]}, not {value!r}")
-        if isinstance(value, dt.date):
-            value = value.isoformat()
+        if allowed[key] is _date:  # one grammar: 2005, "2005-06" or 2005-06-30; an end period means its last day
+            from r2k.data.dates import parse_day
+
+            value = parse_day(value, f"{where}: {raw}", end=(key == "end"))
         out[key] = value
     return out
 

@@ -21,13 +21,11 @@ STATS = ("daily", "monthly")
 
 
 def parse_date(text: str | None, what: str) -> str | None:
-    """Validate a YYYY-MM-DD date; return it normalised or None."""
-    if text is None or text == "":
-        return None
-    try:
-        return dt.date.fromisoformat(str(text).strip()).isoformat()
-    except ValueError:
-        raise UsageError(f"bad {what} date {text!r}: use YYYY-MM-DD") from None
+    """A start or end date in the one grammar (``YYYY``, ``YYYY-MM``, ``YYYY-MM-DD``; see r2k.data.dates)
+    as an ISO day, or None. ``what`` is "start" or "end": a coarse end stands for the period's last day."""
+    from r2k.data.dates import parse_day
+
+    return parse_day(text, what, end=(what == "end"))
 
 
 @dataclass(frozen=True)

@@ -27,6 +27,27 @@ BUILTINS: dict[str, str] = {
     "trend-filter": "r2k.strategies.trend:TrendFilter",
 }
 
+def canonical_name(name: str) -> str:
+    """A strategy name as looked up: trimmed, lower case, ``_`` read as ``-`` (``Buy_And_Hold`` -> ``buy-and-hold``).
+
+    Names are dashed (``buy-and-hold``) but Python identifiers and file names use ``_``; both spellings
+    name the same strategy, so a user never has to remember which.
+    """
+    return name.strip().lower().replace("_", "-")
+
+
+def unknown_message(name: str, known: list[str]) -> str:
+    """``unknown strategy 'x'; did you mean 'y'? available: ...``: the closest known names first (difflib)."""
+    import difflib
+
+    key = canonical_name(name)
+    close = difflib.get_close_matches(key, known, n=3, cutoff=0.6)
+    if not close:  # a prefix or a part (``trend`` -> ``trend-filter``) is close too
+        close = [k for k in known if key and (k.startswith(key) or key in k)][:3]
+    hint = f"; did you mean {' or '.join(repr(c) for c in close)}?" if close else ";"
+    return f"unknown strategy {name!r}{hint} available: {', '.join(sorted(known))}"
+
+
 def _import(path: str):
     module, _, attr = path.partition(":")
     return getattr(importlib.import_module(module), attr)
@@ -77,10 +98,10 @@ class Catalog:
 
     def get(self, name: str) -> Entry:
         """The one entry for ``name``; UsageError if unknown or claimed twice."""
-        key = name.strip().lower()
-        found = self.entries.get(key)
+        key = canonical_name(name)
+        found = self.entries.get(key) or [e for n, es in self.entries.items() if canonical_name(n) == key for e in es]
         if not found:
-            msg = f"unknown strategy {name!r}; available: {', '.join(sorted(self.entries))}"
+            msg = unknown_message(name, sorted(self.entries))
             if self.broken:
                 msg += f" (could not load: {'; '.join(str(b) for b in self.broken)})"
             raise UsageError(msg)
@@ -149,10 +170,10 @@ class Registry:
                 if others:
                     raise UsageError(duplicate_message(item.name, [others[0], Entry(item.name, item.source)]))
             return item.cls
-        key = text.lower()
+        key = canonical_name(text)
         if key in BUILTINS and not self.paths and not _has_entry_points():
             return _import(BUILTINS[key])  # fast path: nothing could clash with a built-in
-        return self.catalog().get(key).load()
+        return self.catalog().get(text).load()
 
 
 def resolve(name: str, paths=()) -> type:
