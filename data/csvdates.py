@@ -30,8 +30,23 @@ def _sample(values: list[str]) -> str:
     return ", ".join(values[:2])
 
 
+#: pandas' nanosecond timestamps end here; a later date cannot be stored or computed with.
+LAST_DAY = pd.Timestamp("2262-04-11")
+FIRST_DAY = pd.Timestamp("1677-09-22")
+
+
 def parse_csv_dates(values: pd.Index, name: str) -> pd.DatetimeIndex:
     """Parse a file's date strings with the one format they all share; raise DataError if none."""
+    idx = _parse(values, name)
+    naive = idx.tz_localize(None) if idx.tz is not None else idx
+    out = (naive > LAST_DAY) | (naive < FIRST_DAY)
+    if out.any():
+        raise DataError(f"dates in {name}: {naive[out][0]:%Y-%m-%d} is outside {FIRST_DAY:%Y-%m-%d}..{LAST_DAY:%Y-%m-%d}, "
+                        "the dates r2k can compute with; fix or remove that row")
+    return idx
+
+
+def _parse(values: pd.Index, name: str) -> pd.DatetimeIndex:
     raw = [str(v) for v in values]
     missing = [i for i, v in enumerate(values) if pd.isna(v) or not str(v).strip()]
     if missing:

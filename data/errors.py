@@ -33,3 +33,11 @@ class StoreCorrupt(DataError):
 
 class EngineError(R2KError):
     """A backtest did not run as specified (e.g. an order was rejected)."""
+
+
+class StoreUnwritable(DataError):
+    """The store's folder cannot be written (read-only, full, permissions); nothing was changed."""
+
+
+class StoreBusy(DataError):
+    """Another process held a store lock for longer than the lock timeout."""

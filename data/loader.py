@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 
 from r2k.data.csvfolder import read_csv_file, scan_folder
-from r2k.data.errors import DataError, DataUnavailable, R2KError, StoreCorrupt
+from r2k.data.errors import DataError, DataUnavailable, R2KError, StoreBusy, StoreCorrupt, StoreUnwritable
 from r2k.data.store import Meta, Store, Stored
 from r2k.data.validate import Checked
 
@@ -146,7 +146,7 @@ def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
     """
     kind = _kind(series)
     prov = _provider(kind, providers)
-    with store.lock(kind, name):
+    with store.lock(kind, name, say=warn):
         old: Stored | None = None
         if store.exists(kind, name) and not full:
             try:
@@ -203,7 +203,7 @@ def import_files(folder: Path, store: Store, warn: Warn) -> tuple[list[Meta], li
             warn(note)
         source = f"csv:{path.resolve()}"
         meta = _meta_for(item.name, item.kind, source, item.checked)
-        with store.lock(item.kind, item.name):
+        with store.lock(item.kind, item.name, say=warn):
             store.write(item.kind, item.name, item.checked.frame, meta)
         done.append(meta)
     for msg in failures:
@@ -255,7 +255,7 @@ def get(name: str, *, series: bool, store: Store, offline: bool, warn: Warn,
             stored, what = fetch(name, series=series, store=store, providers=providers, warn=warn)
             if READJUSTED in what:
                 warn(what)
-        except DataUnavailable as exc:
+        except (DataUnavailable, StoreUnwritable, StoreBusy) as exc:  # the stored data still serves this run
             warn(f"{name}: using cached data through {stored.meta.end} ({exc})")
     if pd.Timestamp(stored.meta.end).date() > exchange_today():  # offline, or the refresh failed
         kept = drop_future(stored.data, name, warn)

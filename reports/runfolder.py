@@ -15,6 +15,7 @@ from collections.abc import Callable
 from importlib import metadata
 from pathlib import Path
 
+from r2k.data.envfail import os_error_message
 from r2k.data.errors import R2KError, UsageError
 
 LIBRARIES = ("r2k", "backtrader", "pandas", "numpy", "yfinance", "quantstats", "click", "pyarrow", "matplotlib")
@@ -36,6 +37,8 @@ def write_json(path: Path, obj) -> None:
 
 #: Written into every folder r2k creates, so r2k replaces only folders it wrote.
 MARKER = ".r2k-folder"
+#: How to get out of an --out folder that cannot be written.
+OUT_HINT = "choose another --out (a folder you can write)"
 
 
 def written_by_r2k(folder: Path) -> bool:
@@ -83,7 +86,8 @@ def atomic_folder(target: Path, fill: Callable[[Path], None], kind: str = "run")
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
     except OSError as exc:
-        raise R2KError(f"cannot write to {parent}: {exc.strerror or exc}") from None
+        raise R2KError(os_error_message(exc, f"cannot write to {parent}", OUT_HINT)
+                       or f"cannot write to {parent}: {exc.strerror or exc}") from None
     try:
         fill(tmp)
         write_json(tmp / MARKER, {"written_by": "r2k", "kind": kind})
@@ -95,8 +99,12 @@ def atomic_folder(target: Path, fill: Callable[[Path], None], kind: str = "run")
         os.replace(tmp, target)
         if old is not None:
             shutil.rmtree(old, ignore_errors=True)
-    except BaseException:
+    except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
+        msg = os_error_message(exc, f"cannot write the {kind} folder {target}", OUT_HINT) \
+            if isinstance(exc, OSError) else None
+        if msg is not None:  # a full disk mid-write: one line, and nothing half-written is left
+            raise R2KError(msg) from None
         raise
     return target
 

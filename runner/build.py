@@ -20,6 +20,7 @@ from typing import Any
 
 from r2k.data.errors import UsageError
 from r2k.runner.spec import RunSpec
+from r2k.runner.usercode import user_code_errors
 
 #: Settings a layer may hold (RunSpec fields, plus ``symbol`` and ``params``).
 SETTINGS = ("symbol", "params", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
@@ -97,7 +98,8 @@ def build_spec(strategy: str | type, *layers: Mapping[str, Any] | None, registry
         raise UsageError(f"{name} has no symbol parameter; valid: {discovery.valid_params_text(cls)}")
     # coerced once, symbols canonical (a rule's own check()); every parameter's value, defaults included,
     # so one meaning is one spec: "buy-and-hold" and "buy-and-hold symbol=IWM" hash alike
-    params = discovery.validate_params(cls, given)
+    with user_code_errors(cls):  # a user's __init__ runs here first: its error names its file and line
+        params = discovery.validate_params(cls, given)
     return RunSpec(
         strategy=name, params=params, start=_text(s.get("start")), end=_text(s.get("end")), cash=s["cash"],
         contribute=s["contribute"], every=s["every"], benchmark=_benchmark(s["benchmark"]), fill=s["fill"],

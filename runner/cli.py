@@ -86,9 +86,10 @@ class R2KGroup(click.Group):
                 rv = super().main(argv, prog_name or "r2k", complete_var, standalone_mode=False, **extra)
         except click.exceptions.Exit as exc:
             code = exc.exit_code
-        except click.Abort:
-            _echo_err("aborted")
-            code = 1
+        except click.Abort as exc:  # click turns Ctrl-C into Abort: it still exits 130
+            interrupted = isinstance(exc.__cause__, KeyboardInterrupt)
+            _echo_err("interrupted" if interrupted else "aborted")
+            code = 130 if interrupted else 1
         except click.ClickException as exc:
             _echo_err(exc.format_message())
             code = exc.exit_code
@@ -103,7 +104,10 @@ class R2KGroup(click.Group):
         except Exception as exc:  # a bug or an unexpected library failure: still one line
             if _DEBUG:
                 _print_traceback()
-            _echo_err(f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
+            from r2k.data.envfail import describe
+
+            known = describe(exc)  # a full disk, a read-only folder, a date past 2262: not a bug
+            _echo_err(known or f"internal error: {type(exc).__name__}: {exc} (rerun with --debug for the traceback)")
             code = 1
         else:
             code = rv if isinstance(rv, int) else 0

@@ -220,6 +220,17 @@ def rule_symbols(rule: AllocationRule) -> tuple[list[str], list[str]]:
     return traded, signals
 
 
+def make_rule(cls: type, params: dict) -> tuple[AllocationRule, tuple[list[str], list[str]]]:
+    """A rule instance and its checked (assets, signals).
+
+    A user's ``__init__`` or ``assets()`` that raises is the user's error, named by file and
+    line like one raised in ``target()``, not an internal error.
+    """
+    with user_code_errors(cls):
+        rule = cls(**params)
+        return rule, rule_symbols(rule)
+
+
 def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
     """Price symbols and economic series a spec needs, without loading anything.
 
@@ -228,8 +239,7 @@ def required_data(spec: RunSpec) -> tuple[set[str], set[str]]:
     """
     cls = spec.strategy_class()
     if isinstance(cls, type) and issubclass(cls, AllocationRule):
-        rule = cls(**spec.params)
-        traded, signals = rule_symbols(rule)
+        rule, (traded, signals) = make_rule(cls, spec.params)
         assets = set(traded)
         prices = {a for a in assets if a != CASH} | set(signals)
         series = {canonical_series(s) for s in rule.series()} | ({RATE_SERIES} if CASH in assets else set())
@@ -269,8 +279,7 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     spec = resolve_spec(spec, cls)
     is_rule = isinstance(cls, type) and issubclass(cls, AllocationRule)
     if is_rule:
-        rule = cls(**spec.params)
-        traded, signals = rule_symbols(rule)
+        rule, (traded, signals) = make_rule(cls, spec.params)
         series_ids = [canonical_series(s) for s in rule.series()]
         description, params = rule.describe(), rule.param_values()
     else:
