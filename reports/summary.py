@@ -89,9 +89,9 @@ def format_summary(result, bench: dict | None = None) -> str:
         lines.append(f"Benchmark: {result.assumptions['benchmark']}.")
     rf = spec.rf
     rf_txt = "the daily fed funds rate (DFF)" if rf == "DFF" else f"{100 * float(rf):g}% a year"
-    lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; Sharpe/Sortino risk-free rate {rf_txt}; "
-                 "prices total-return adjusted.")
+    lines.append(f"Stats basis: {m.get('stats_basis', 'daily')} returns; Sharpe/Sortino risk-free rate {rf_txt}.")
     a = result.assumptions
+    lines.append(f"Prices: {a.get('prices', 'total-return adjusted')}.")
     lines.append(f"Signals: {a['signal_lag']}.")
     lines.append(f"Costs: {a['costs']}. Cash: {a['cash']}.")
     return "\n".join(lines)

@@ -125,8 +125,12 @@ class Comparison:
     def bench_note(self) -> str | None:
         if not self.benchmark:
             return None
+        from r2k.runner.basis import is_price_index
+
+        prices = ("a price index, no dividends" if is_price_index(self.benchmark)
+                  else "total-return adjusted prices, dividends reinvested")
         return (f"{self.benchmark} is bought like the strategies: the same initial cash, the same deposits on the same "
-                "days, the same fill timing and costs (total-return adjusted prices, dividends reinvested); "
+                f"days, the same fill timing and costs ({prices}); "
                 "members with different money plans get a benchmark row each.")
 
     def save(self, folder: str | Path | None = None, *, tearsheets: bool = False,

@@ -24,6 +24,7 @@ from r2k.data.cash import RATE_SERIES, cash_index
 from r2k.data.errors import EngineError, UsageError
 from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
+from r2k.runner.basis import Basis, run_basis
 from r2k.runner.execution import Execution
 from r2k.runner.plan import Plan, build_weights, check_weights, fill_weights
 from r2k.runner.result import Result
@@ -34,10 +35,6 @@ from r2k.strategies.base import AllocationRule, Target, has_targets
 from r2k.strategies.history import History
 from r2k.strategies.view import View
 
-FILL_WORDS = {
-    "next-open": "market orders decided at a close fill at the next day's open",
-    "close": "market orders fill at the close of the day they are decided",
-}
 TRADE_COLUMNS = ["date", "symbol", "side", "size", "price", "value", "commission", "slippage"]
 
 
@@ -72,6 +69,7 @@ class Inputs:
     ohlc: dict[str, pd.DataFrame]  # traded assets (CASH included) on the calendar, adjusted
     stored: dict[str, Stored]  # every price symbol loaded (full history)
     stored_series: dict[str, Stored]  # every economic series loaded
+    basis: Basis | None = None  # what the run really trades on: price basis per symbol, the fill it really gets
 
 
 def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], spec: RunSpec, *,
@@ -94,7 +92,11 @@ def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], sp
     if not window_frames:
         raise UsageError("a strategy holding only CASH needs a --benchmark to define the trading calendar")
     window = common_window(window_frames, start, end)
+    clipped = benchmark_clips(window_frames, bench, priced, window)
     for msg in window.notes:
+        if not (clipped and msg.startswith(f"{bench} data ")):  # said below, naming it the benchmark
+            note(msg)
+    for msg in clipped:
         note(msg)
     calendar = trading_calendar({s: stored[s].data for s in (priced or [bench])}, window)
     if len(calendar) < 2:
@@ -107,7 +109,33 @@ def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], sp
             note(msg)
     if holds_cash:
         ohlc[CASH] = cash_index(stored_series[RATE_SERIES].data, calendar)
-    return Inputs(calendar, ohlc, stored, stored_series)
+    frames = {s: (None if s == CASH else stored[s].data) for s in traded + ([bench] if bench else [])}
+    basis = run_basis(spec.fill, frames, (calendar[0], calendar[-1]))
+    for msg in basis.notes:
+        note(msg)
+    return Inputs(calendar, ohlc, stored, stored_series, basis)
+
+
+def benchmark_clips(frames: dict[str, pd.DataFrame], bench: str | None, priced: list[str], window) -> list[str]:
+    """Say so when the benchmark's history, not the strategy's, sets where the run starts or ends.
+
+    Without --start a run starts on the first day every symbol has; a benchmark that starts later
+    (SPY 1993 beside ^RUT 1987) would silently cut years off the strategy.
+    """
+    own = [s for s in priced if s != bench]
+    if not bench or not own:
+        return []
+    first = max(frames[s].index[0] for s in own)
+    last = min(frames[s].index[-1] for s in own)
+    out = []
+    b = frames[bench].index
+    if b[0] > first and window.start == b[0]:
+        out.append(f"the benchmark {bench} starts {b[0]:%Y-%m-%d}, after the strategy's data ({first:%Y-%m-%d}): "
+                   f"the run starts {b[0]:%Y-%m-%d}; use --benchmark none (or a longer benchmark) to start earlier")
+    if b[-1] < last and window.end == b[-1]:
+        out.append(f"the benchmark {bench} ends {b[-1]:%Y-%m-%d}, before the strategy's data ({last:%Y-%m-%d}): "
+                   f"the run ends {b[-1]:%Y-%m-%d}; use --benchmark none (or a longer benchmark) to end later")
+    return out
 
 
 def ledger(calendar: pd.DatetimeIndex, spec: RunSpec) -> np.ndarray:
@@ -362,9 +390,12 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         m = st.meta
         inputs_info[name] = {"kind": m.kind, "source": m.source, "adjustment": m.adjustment, "start": m.start,
                              "end": m.end, "rows": m.rows, "sha256": m.sha256, "fetched_at": m.fetched_at}
+        if name in inputs.basis.prices:
+            inputs_info[name]["basis"] = inputs.basis.prices[name]
+    basis = inputs.basis
     assumptions = {
-        "fill": f"{spec.fill}: {FILL_WORDS[spec.fill]}",
-        "prices": "total-return adjusted (dividends reinvested): OHLC scaled by Adj Close / Close",
+        "fill": basis.fill_text(traded),
+        "prices": basis.prices_text(traded),
         "signal_lag": "decisions use closes through the decision day; economic series from the business day after their date",
         "costs": f"commission {spec.commission_bps:g} bp + slippage {spec.slippage_bps:g} bp of traded value",
         "cash": ("uninvested cash earns nothing; the CASH asset accrues the daily fed funds rate (DFF, act/360)"
@@ -375,7 +406,10 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
     }
     if spec.benchmark:
         assumptions["benchmark"] = (f"{spec.benchmark} bought like the strategy: the same initial cash, deposits on the "
-                                    "same days, fill timing and costs")
+                                    f"same days, fill timing and costs; {spec.benchmark}: "
+                                    f"{basis.prices[spec.benchmark].split(':')[0]}")
+        if spec.benchmark in basis.close_only and spec.fill == "next-open":
+            assumptions["benchmark"] += " (no open prices: it fills at the next day's close)"
     if spec.contribute:
         preset = getattr(cls, "run_defaults", {})
         from_preset = preset.get("contribute") == spec.contribute and preset.get("every", "month") == spec.every

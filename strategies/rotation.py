@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from r2k.data.errors import UsageError
-from r2k.data.ratemoves import DFF_MEDIAN_DAYS, rate_moves, smoothed_dff
 from r2k.strategies.base import AllocationRule, Target, Targets
 from r2k.strategies.signals import policy_rate
 
@@ -24,6 +23,8 @@ def regime_at(rate: pd.Series, date: pd.Timestamp, lookback_months: int, min_cha
     mirror image. Otherwise the Fed is on hold. ``rate`` is the whole history known on ``date``.
     """
     import pandas as pd
+
+    from r2k.data.ratemoves import rate_moves  # numpy/pandas: only when a rule decides
 
     cuts, hikes = rate_moves(rate, min_change)
     last_cut = cuts[-1] if len(cuts) else None
@@ -87,6 +88,8 @@ class RateCutRotation(AllocationRule):
         """
         import pandas as pd
 
+        from r2k.data.ratemoves import DFF_MEDIAN_DAYS, smoothed_dff
+
         memo = getattr(self, "_memo", None)
         if memo is not None:
             seen, smooth = memo
@@ -111,7 +114,7 @@ class RateCutRotation(AllocationRule):
         import numpy as np
         import pandas as pd
 
-        from r2k.data.ratemoves import to_bp
+        from r2k.data.ratemoves import smoothed_dff, to_bp
         from r2k.strategies.signals import months_before
 
         if self.rate_series == "DFF":
