@@ -30,6 +30,7 @@ import pandas as pd
 
 from r2k.data.envfail import os_error_message
 from r2k.data.errors import R2KError, StoreBusy, StoreCorrupt, StoreUnwritable
+from r2k.data.fsmode import file_mode
 from r2k.data.home import default_root
 from r2k.data.symbols import check_store_name
 
@@ -149,6 +150,7 @@ class Store:
         except OSError as exc:
             raise unwritable(exc, self.root) from None
         try:
+            os.fchmod(fd, file_mode())  # mkstemp's 0600 would ignore the umask (fsmode)
             with os.fdopen(fd, "wb") as fh:
                 pq.write_table(table, fh, compression="none")  # ~30% larger, reads ~35% faster
                 fh.flush()
@@ -227,7 +229,7 @@ class StoreLock:
 
         self.path, self.what, self.timeout, self.say = path, what, timeout, say
         self.owner = path.with_name(path.name + ".owner")
-        self._lock = FileLock(str(path))
+        self._lock = FileLock(str(path), mode=file_mode())  # filelock chmods to exactly this mode
 
     def holder(self) -> str:
         """Who holds the lock, as its owner file says (or that it does not say)."""

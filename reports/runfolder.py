@@ -17,6 +17,7 @@ from pathlib import Path
 
 from r2k.data.envfail import os_error_message
 from r2k.data.errors import R2KError, UsageError
+from r2k.data.fsmode import dir_mode
 
 LIBRARIES = ("r2k", "backtrader", "pandas", "numpy", "yfinance", "quantstats", "click", "pyarrow", "matplotlib")
 
@@ -85,6 +86,7 @@ def atomic_folder(target: Path, fill: Callable[[Path], None], kind: str = "run")
     try:
         parent.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".{target.name}.", suffix=".tmp", dir=parent))
+        tmp.chmod(dir_mode())  # mkdtemp's 0700 would ignore the umask (r2k.data.fsmode)
     except OSError as exc:
         raise R2KError(os_error_message(exc, f"cannot write to {parent}", OUT_HINT)
                        or f"cannot write to {parent}: {exc.strerror or exc}") from None
