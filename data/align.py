@@ -12,6 +12,12 @@ from r2k.data.errors import DataError
 #: Business days between an economic observation's date and the day it is known (FRED: next day).
 PUBLICATION_LAG_BDAYS = 1
 
+#: Series whose observation for month M (dated the 1st of M) is published later than a day after
+#: its date: the day of month M+1 on (or after, on a weekend) which it is known. CPI is released
+#: by BLS around the 10th-15th of the next month; we take the 15th. Every other series is known
+#: ``PUBLICATION_LAG_BDAYS`` business days after its date (daily FRED series).
+MONTHLY_RELEASE_DAY = {"CPIAUCSL": 15, "CPIAUCNS": 15}
+
 
 def adjusted_ohlc(frame: pd.DataFrame) -> pd.DataFrame:
     """Total-return adjusted open/high/low/close: each raw price times ``adj_close / close``.
@@ -93,6 +99,32 @@ def on_calendar(frame: pd.DataFrame, calendar: pd.DatetimeIndex, symbol: str) ->
             raise DataError(f"{symbol}: no price on the first day of the run {calendar[0]:%Y-%m-%d}")
         notes.append(f"{symbol}: {n} calendar days without a bar carried the previous close")
     return out, notes
+
+
+def published_dates(series_id: str, dates: pd.DatetimeIndex,
+                    lag_bdays: int = PUBLICATION_LAG_BDAYS) -> pd.DatetimeIndex:
+    """The day each observation of ``series_id`` becomes known (its publication lag applied).
+
+    Monthly CPI for month M: the 15th of M+1, rolled forward to a business day; any other series:
+    ``lag_bdays`` business days after its date.
+    """
+    dates = pd.DatetimeIndex(dates)
+    day = MONTHLY_RELEASE_DAY.get(str(series_id).upper())
+    if day is None:
+        return dates + pd.offsets.BDay(lag_bdays)
+    release = dates.to_period("M").to_timestamp() + pd.offsets.MonthBegin(1) + pd.Timedelta(days=day - 1)
+    return pd.DatetimeIndex([pd.offsets.BDay(0).rollforward(d) for d in release])
+
+
+def known_asof(series: pd.Series, calendar: pd.DatetimeIndex, series_id: str | None = None) -> pd.Series:
+    """The latest value of ``series`` published by each calendar day (its own publication lag)."""
+    s = series.dropna()
+    avail = published_dates(series_id or str(series.name), s.index)
+    order = np.argsort(avail.values, kind="stable")
+    pos = np.searchsorted(avail.values[order], calendar.values, side="right") - 1
+    vals = s.to_numpy()[order]
+    out = np.where(pos >= 0, vals[np.clip(pos, 0, None)], np.nan)
+    return pd.Series(out, index=calendar, name=series.name)
 
 
 def published_asof(series: pd.Series, calendar: pd.DatetimeIndex,

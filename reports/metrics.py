@@ -35,6 +35,10 @@ SUMMARY_KEYS = (
     "end",
     "initial_cash",
     "contributed",
+    "withdrawn",
+    "depleted_on",
+    "safe_withdrawal_rate",
+    "perpetual_withdrawal_rate",
     "final_value",
     "gain",
     "total_return",
@@ -351,24 +355,28 @@ def summarize(
 ) -> dict[str, Any]:
     """The run's headline numbers as a JSON-ready dict (fractions; dates as ``YYYY-MM-DD``).
 
-    ``cashflows`` has columns ``date, amount`` with deposits positive and the initial cash as its
-    first row; ``contributed`` is the sum of the other rows. ``total_return``/``cagr`` are
+    ``cashflows`` has columns ``date, amount`` with deposits positive, withdrawals negative and the
+    initial cash as its first row; ``contributed`` is the sum of the other positive rows and
+    ``withdrawn`` (present only when there are withdrawals) minus the sum of the negative ones. ``total_return``/``cagr`` are
     time-weighted (contributions do not inflate them); ``xirr`` is the money-weighted return of
-    the deposits (negated) plus ``final_value`` on the end date, present only when the cash flows
-    fall on more than one date. ``gain = final_value - initial_cash - contributed``.
+    the flows (negated: deposits out of the investor's pocket, withdrawals into it) plus
+    ``final_value`` on the end date, present only when the cash flows fall on more than one date.
+    ``gain = final_value - initial_cash - contributed + withdrawn``.
     ``volatility``/``sharpe``/``sortino`` use ``basis``; the rest do not depend on it.
     """
     r = _clean(returns)
     start_ts = _ts(start)
     end_ts = r.index[-1] if len(r) else start_ts
 
-    contributed = 0.0
+    contributed = withdrawn = 0.0
     flow_dates: pd.DatetimeIndex | None = None
     flow_amounts: np.ndarray | None = None
     if cashflows is not None and len(cashflows):
         flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"]))
         flow_amounts = cashflows["amount"].astype(float).to_numpy()
-        contributed = float(flow_amounts[1:].sum())
+        later = flow_amounts[1:]
+        contributed = float(later[later > 0].sum())
+        withdrawn = float(-later[later < 0].sum())
 
     depth, peak, trough, _ = max_drawdown(r, start_ts)
     years = calendar_year_returns(r)
@@ -378,7 +386,7 @@ def summarize(
         "initial_cash": float(initial_cash),
         "contributed": contributed,
         "final_value": float(final_value),
-        "gain": float(final_value) - float(initial_cash) - contributed,
+        "gain": float(final_value) - float(initial_cash) - contributed + withdrawn,
         "total_return": total_return(r),
         "cagr": cagr(r, start_ts),
         "volatility": volatility(r, basis=basis),
@@ -393,6 +401,8 @@ def summarize(
         "turnover": turnover(trades, equity, start_ts, end_ts),
         "stats_basis": basis,
     }
+    if withdrawn > 0:
+        out["withdrawn"] = withdrawn
     if flow_dates is not None and flow_amounts is not None:
         active = flow_dates[flow_amounts != 0.0]
         if active.normalize().nunique() > 1:

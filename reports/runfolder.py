@@ -121,7 +121,20 @@ def compute_metrics(result, basis: str = "daily") -> dict:
         final_value=float(result.equity["value"].iloc[-1]), cashflows=result.cashflows,
         trades=result.trades, equity=result.equity, basis=basis, rf=getattr(result, "rf", 0.0),
     )
-    return started_from_zero(m, result)
+    return with_outcome(started_from_zero(m, result), getattr(result, "outcome", None))
+
+
+def with_outcome(m: dict, outcome: dict | None) -> dict:
+    """The withdrawal plan's outcome (runner.flows) in the metrics, in SUMMARY_KEYS order.
+
+    ``depleted_on`` is a date, or None for an account that survived (present only with withdrawals).
+    """
+    from r2k.reports.metrics import SUMMARY_KEYS, _json
+
+    if not outcome:
+        return m
+    merged = {**m, **{k: _json(v) for k, v in outcome.items()}}
+    return {k: merged[k] for k in SUMMARY_KEYS if k in merged} | {k: v for k, v in merged.items() if k not in SUMMARY_KEYS}
 
 
 def started_from_zero(m: dict, result) -> dict:

@@ -5,6 +5,10 @@ from __future__ import annotations
 ROWS = [
     ("initial_cash", "Initial balance", "money"),
     ("contributed", "Contributed", "money"),
+    ("withdrawn", "Withdrawn", "money"),
+    ("depleted_on", "Depleted on", "depleted"),
+    ("safe_withdrawal_rate", "Safe withdrawal rate", "pct"),
+    ("perpetual_withdrawal_rate", "Perpetual withdrawal rate", "pct"),
     ("final_value", "Final balance", "money"),
     ("total_return", "Total return (time-weighted)", "pct"),
     ("cagr", "CAGR (time-weighted)", "pct"),
@@ -19,7 +23,19 @@ ROWS = [
 ]
 
 
+#: Rows shown only when the run's metrics hold them (withdrawal plans, fixed-dollar ones for the rates).
+OPTIONAL = ("xirr", "withdrawn", "depleted_on", "safe_withdrawal_rate", "perpetual_withdrawal_rate")
+
+
+def _shown(key: str, m: dict) -> bool:
+    if key == "depleted_on":
+        return "withdrawn" in m
+    return key not in OPTIONAL or key in m
+
+
 def _fmt(value, kind: str) -> str:
+    if kind == "depleted":
+        return "survived" if value is None else str(value)
     if value is None or (isinstance(value, float) and value != value):
         return "-"
     if kind == "money":
@@ -38,13 +54,14 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
 
     cash0 = float(result.cashflows["amount"].iloc[0])
     final = float(result.benchmark_value.iloc[-1])
-    from r2k.reports.runfolder import started_from_zero
+    from r2k.reports.runfolder import started_from_zero, with_outcome
 
     equity = result.benchmark_value.to_frame("value")
+    flows = getattr(result, "benchmark_cashflows", None)
     m = summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
-                  cashflows=result.cashflows, trades=getattr(result, "benchmark_trades", None), equity=equity,
-                  basis=basis, rf=result.rf)
-    return started_from_zero(m, result)
+                  cashflows=result.cashflows if flows is None else flows,
+                  trades=getattr(result, "benchmark_trades", None), equity=equity, basis=basis, rf=result.rf)
+    return with_outcome(started_from_zero(m, result), getattr(result, "benchmark_outcome", None))
 
 
 def summary_frame(result):
@@ -58,8 +75,8 @@ def summary_frame(result):
     cols = {result.label or result.spec.strategy: m}
     if bench:
         cols[result.benchmark_label()] = {**bench, "trades": None}
-    index = [label for key, label, _ in ROWS if key != "xirr" or "xirr" in m]
-    keys = [key for key, _, _ in ROWS if key != "xirr" or "xirr" in m]
+    index = [label for key, label, _ in ROWS if _shown(key, m)]
+    keys = [key for key, _, _ in ROWS if _shown(key, m)]
     return pd.DataFrame({c: [v.get(k) for k in keys] for c, v in cols.items()}, index=index)
 
 
@@ -74,7 +91,7 @@ def format_summary(result, bench: dict | None = None) -> str:
     lines = [f"{name} {m['start']}..{m['end']}  ({result.assumptions['fill']})"]
     lines.append(" " * width + "  " + "  ".join(f"{c:>{colw}}" for c in cols))
     for key, label, kind in ROWS:
-        if key == "xirr" and "xirr" not in m:
+        if not _shown(key, m):
             continue
         vals = [_fmt(m.get(key), kind)] + ([_fmt(bench.get(key), kind)] if bench else [])
         if key == "trades" and bench:
@@ -85,6 +102,14 @@ def format_summary(result, bench: dict | None = None) -> str:
     spec = result.spec
     if result.assumptions.get("deposits"):
         lines.append(f"Deposits: {result.assumptions['deposits']}.")
+    if result.assumptions.get("withdrawals"):
+        lines.append(f"Withdrawals: {result.assumptions['withdrawals']}.")
+        if m.get("depleted_on"):
+            lines.append(f"The account was depleted on {m['depleted_on']}.")
+        if "safe_withdrawal_rate" in m:
+            lines.append("Safe / perpetual withdrawal rate: the highest constant CPI-adjusted withdrawal, per year as % "
+                         "of the starting balance, that never empties the account / that ends with at least the "
+                         "CPI-adjusted starting balance, over this run's return path without withdrawals.")
     if bench and result.assumptions.get("benchmark"):
         lines.append(f"Benchmark: {result.assumptions['benchmark']}.")
     rf = spec.rf

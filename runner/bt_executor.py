@@ -11,6 +11,13 @@ Choices, each from a measured trap (../shared/docs/pitfalls.md):
   ``coc``;
 - sells are submitted before buys, buys fit the cash (runner.sizing), and any rejected order
   fails the run loudly;
+- a withdrawal is paid at its close (runner.flows): ``add_cash(-amount)``, then close-priced
+  (coc) sells of every holding pro rata. Backtrader books those in the next bar's broker step,
+  so until then the executor carries them as a *shadow* (the holdings and cash as if booked):
+  the day's record and any sizing before the booking (a close-fill rebalance the same evening,
+  the next morning's ``next_open``) see the account after the sale, as the vectorized executor
+  does. The broker's ``coc`` is on for those sells only when fills are at the next open
+  (``coc=False`` on each next-open order);
 - commission and slippage are one percentage commission on traded value.
 """
 
@@ -21,7 +28,7 @@ import numpy as np
 from r2k.data.errors import EngineError
 from r2k.runner.execution import Execution
 from r2k.runner.plan import Plan
-from r2k.runner.sizing import order_deltas
+from r2k.runner.sizing import order_deltas, raise_deltas
 
 
 def _feed(bt, plan: Plan, j: int):
@@ -57,20 +64,29 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     rejected: list[str] = []
     cost = plan.cost
     trade_days = plan.trade_days()
+    wd, wr = plan.withdrawals()
+    paid = np.zeros(n)
+    next_open_kw = {"coc": False} if plan.fill == "next-open" else {}
 
     class RuleExecutor(bt.Strategy):
         def __init__(self):
             self.pending: tuple[int, bool] | None = None  # (decision day, invest_only)
+            self.shadow: tuple[np.ndarray, float] | None = None  # unbooked withdrawal sells: (share deltas, cash)
+            self.depleted = -1
 
-        def _submit(self, deltas: np.ndarray) -> None:
+        def _submit(self, deltas: np.ndarray, **kw) -> None:
             for j in np.argsort(deltas > 0, kind="stable"):  # sells (and no-ops) first
                 if deltas[j] < 0:
-                    self.sell(data=self.datas[j], size=float(-deltas[j]))
+                    self.sell(data=self.datas[j], size=float(-deltas[j]), **kw)
                 elif deltas[j] > 0:
-                    self.buy(data=self.datas[j], size=float(deltas[j]))
+                    self.buy(data=self.datas[j], size=float(deltas[j]), **kw)
 
         def _holdings(self) -> np.ndarray:
-            return np.array([self.getposition(d).size for d in self.datas], dtype=float)
+            q = np.array([self.getposition(d).size for d in self.datas], dtype=float)
+            return q if self.shadow is None else q + self.shadow[0]
+
+        def _cash(self) -> float:
+            return self.broker.getcash() + (0.0 if self.shadow is None else self.shadow[1])
 
         def next_open(self):
             if self.pending is None:
@@ -78,29 +94,58 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
             i = day_of[self.datas[0].datetime.date(0)]
             decided, invest_only = self.pending
             self.pending = None
-            deltas = order_deltas(self._holdings(), self.broker.getcash(), plan.opens[i],
+            deltas = order_deltas(self._holdings(), self._cash(), plan.opens[i],
                                   plan.weights[decided], cost, invest_only=invest_only,
                                   whole=plan.whole_shares)
+            self._submit(deltas, **next_open_kw)
+
+        def _withdraw(self, i: int) -> None:
+            """Pay day i's withdrawal at this close (sells booked next bar: carried as the shadow)."""
+            q, c, p = self._holdings(), self._cash(), plan.closes[i]
+            held = float(q @ p)
+            want = wd[i] + wr[i] * (c + held)
+            liquid = c + held * (1.0 - cost)
+            if want >= liquid * (1.0 - 1e-12):  # cannot pay: pay what is left, sell everything
+                paid[i] = max(liquid, 0.0)
+                deltas = -q
+                self.depleted = i
+            else:
+                paid[i] = want
+                deltas = raise_deltas(q, c - want, p, plan.weights[i], cost, whole=plan.whole_shares)
+            self.broker.add_cash(-paid[i])
+            self.broker._get_value()  # debit it now, at this close
             self._submit(deltas)
+            proceeds = float(-(deltas * p).sum()) * (1.0 - cost)
+            self.shadow = (deltas, proceeds)
 
         def next(self):
             i = day_of[self.datas[0].datetime.date(0)]
+            self.shadow = None  # yesterday's withdrawal sells were booked in this bar's broker step
+            if self.depleted >= 0:
+                value[i] = cash[i] = 0.0
+                return
             flow = plan.flows[i] if i > 0 else 0.0
             if flow:
                 self.broker.add_cash(flow)
                 self.broker._get_value()  # credit it now, at this close (pitfalls §5)
+            if wd[i] > 0 or wr[i] > 0:
+                self._withdraw(i)
+            value[i] = self._cash() + float(self._holdings() @ plan.closes[i])
+            cash[i] = self._cash()
+            shares[i] = self._holdings()
+            if self.depleted >= 0:
+                value[i] = cash[i] = 0.0
+                shares[i] = 0.0
+                return
             if trade_days[i]:
                 invest_only = not plan.decide[i]
                 if plan.fill == "close":
-                    deltas = order_deltas(self._holdings(), self.broker.getcash(), plan.closes[i],
+                    deltas = order_deltas(self._holdings(), self._cash(), plan.closes[i],
                                           plan.weights[i], cost, invest_only=invest_only,
                                           whole=plan.whole_shares)
                     self._submit(deltas)
                 else:
                     self.pending = (i, invest_only)
-            value[i] = self.broker.getvalue()
-            cash[i] = self.broker.getcash()
-            shares[i] = self._holdings()
 
         def notify_order(self, order):
             if order.status == order.Completed:
@@ -130,13 +175,14 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     broker.setcash(float(plan.flows[0]))
     broker.set_fundmode(True)
     broker.set_checksubmit(False)
-    broker.set_coc(plan.fill == "close")
+    broker.set_coc(True)  # close fills, and withdrawal sells (next-open orders say coc=False)
     broker.addcommissioninfo(
         bt.CommInfoBase(commission=cost, commtype=bt.CommInfoBase.COMM_PERC, percabs=True, stocklike=True)
     )
-    cerebro.run()
+    strategy = cerebro.run()[0]
     if rejected:
         raise EngineError(f"{len(rejected)} orders were rejected by the broker, first: {rejected[0]}")
     if np.isnan(value).any():
         raise EngineError("the account value became NaN; a price feed has a gap")
-    return Execution(value=value, cash=cash, shares=shares, trades=trades, rejected=rejected)
+    return Execution(value=value, cash=cash, shares=shares, trades=trades, rejected=rejected,
+                     flows=np.asarray(plan.flows, dtype=np.float64) - paid, depleted=strategy.depleted)

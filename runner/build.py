@@ -24,11 +24,14 @@ from r2k.runner.usercode import user_code_errors
 
 #: Settings a layer may hold (RunSpec fields, plus ``symbol`` and ``params``).
 SETTINGS = ("symbol", "params", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
-            "slippage_bps", "whole_shares", "engine", "rf", "stats")
+            "slippage_bps", "whole_shares", "engine", "rf", "stats", "withdraw", "withdraw_pct", "withdraw_from",
+            "inflation_adjust", "real")
 #: Defaults of the settings nobody set (RunSpec's own, except the engine a command prefers).
 DEFAULTS: dict[str, Any] = {"cash": 10_000.0, "contribute": 0.0, "every": "month", "benchmark": "SPY",
                             "fill": "next-open", "commission_bps": 0.0, "slippage_bps": 0.0, "whole_shares": False,
-                            "engine": "backtrader", "rf": "0", "stats": "daily", "start": None, "end": None}
+                            "engine": "backtrader", "rf": "0", "stats": "daily", "start": None, "end": None,
+                            "withdraw": 0.0, "withdraw_pct": 0.0, "withdraw_from": None, "inflation_adjust": False,
+                            "real": False}
 
 
 def strategy_of(strategy: str | type, registry=None) -> type:
@@ -104,12 +107,30 @@ def build_spec(strategy: str | type, *layers: Mapping[str, Any] | None, registry
         strategy=name, params=params, start=_text(s.get("start")), end=_text(s.get("end")), cash=s["cash"],
         contribute=s["contribute"], every=s["every"], benchmark=_benchmark(s["benchmark"]), fill=s["fill"],
         commission_bps=s["commission_bps"], slippage_bps=s["slippage_bps"], whole_shares=bool(s["whole_shares"]),
-        engine=s["engine"], rf=str(s["rf"]), stats=s["stats"], ref=reference_of(cls), cls=cls,
+        engine=s["engine"], rf=str(s["rf"]), stats=s["stats"], withdraw=_number(s["withdraw"], "withdraw"),
+        withdraw_pct=_number(s["withdraw_pct"], "withdraw_pct"), withdraw_from=_text(s.get("withdraw_from")),
+        inflation_adjust=_flag(s["inflation_adjust"], "inflation_adjust"), real=_flag(s["real"], "real"),
+        ref=reference_of(cls), cls=cls,
     ).validated()
 
 
 def _text(value: Any) -> str | None:
     return None if value is None else str(value)
+
+
+def _number(value: Any, key: str) -> float:
+    if isinstance(value, bool):
+        raise UsageError(f"{key} must be a number, not {value!r}")
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise UsageError(f"{key} must be a number, not {value!r}") from None
+
+
+def _flag(value: Any, key: str) -> bool:
+    if isinstance(value, str):
+        return _setting_value(key, value)
+    return bool(value)
 
 
 def _benchmark(value: Any) -> str | None:
@@ -152,7 +173,8 @@ def parse_member(text: str) -> tuple[str, dict[str, Any], str | None]:
     return head, settings, label
 
 
-_NUMBERS = {"cash", "contribute", "commission_bps", "slippage_bps"}
+_NUMBERS = {"cash", "contribute", "commission_bps", "slippage_bps", "withdraw", "withdraw_pct"}
+_FLAGS = {"whole_shares", "inflation_adjust", "real"}
 
 
 def _setting_value(key: str, value: str) -> Any:
@@ -161,9 +183,9 @@ def _setting_value(key: str, value: str) -> Any:
             return float(value)
         except ValueError:
             raise UsageError(f"{key} must be a number, not {value!r}") from None
-    if key == "whole_shares":
+    if key in _FLAGS:
         low = value.strip().lower()
         if low not in ("1", "true", "yes", "0", "false", "no"):
-            raise UsageError(f"whole_shares must be true or false, not {value!r}")
+            raise UsageError(f"{key} must be true or false, not {value!r}")
         return low in ("1", "true", "yes")
     return value

@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from r2k.runner.cli_common import engine_option, spec_options, store_option, warn
+from r2k.runner.cli_flows import flow_options
 from r2k.runner.cli_strategies import strategy_path_option
 
 
@@ -38,6 +39,7 @@ def split_params(pairs: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict
 @strategy_path_option
 @engine_option("backtrader")
 @spec_options
+@flow_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Comparison folder [default: runs/compare-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy quantstats tear sheets.")
@@ -50,7 +52,7 @@ def split_params(pairs: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict
 @store_option
 def compare(members, config, symbols, strategy_path, engine, start, end, cash, contribute, every, benchmark, fill,
             commission_bps, slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, with_windows,
-            sim_paths, sim_years, store) -> None:
+            sim_paths, sim_years, store, flow_settings) -> None:
     """Compare strategies (or run folders) over one common window: index.html, summary.csv/json.
 
     \b
@@ -109,6 +111,7 @@ def compare(members, config, symbols, strategy_path, engine, start, end, cash, c
             warn(f"could not load {b}")
     common, per = split_params(params)
     flags = {k: v for k, v in given.items() if k in explicit and k in SPEC_KEYS}
+    flags.update(flow_settings)
     flags["params"] = common
     syms = [x.strip() for x in symbols.split(",") if x.strip()] if symbols else []
     entries = members_from(list(members) or file_members, shared=[file_layer, flags], symbols=syms, per_label=per,

@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from r2k.runner.cli_common import engine_option, parse_params, spec_options, store_option, warn
+from r2k.runner.cli_flows import FLOW_KEYS, flow_options
 from r2k.runner.cli_strategies import strategy_path_option
 
 #: config-file key -> this command's parameter name (where they differ)
@@ -57,13 +58,14 @@ class RunCommand(click.Command):
 @strategy_path_option
 @click.option("--symbol", default=None, help="Shorthand for -p symbol=S.")
 @spec_options
+@flow_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder [default: runs/STRATEGY-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the quantstats HTML tear sheet (saves ~3 s).")
 @engine_option("backtrader")
 @store_option
 def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-        slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, engine, store) -> None:
+        slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, engine, store, flow_settings) -> None:
     """Backtest STRATEGY (a name, package.module:Class or file.py:Class) and write a run folder."""
     from r2k.data.errors import UsageError
     from r2k.runner.build import build_spec
@@ -86,6 +88,7 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
         for b in registry.catalog().broken:
             warn(f"could not load {b}")
     flags = {k: v for k, v in given.items() if k in explicit and k in SPEC_KEYS}
+    flags.update(flow_settings)
     flags["params"] = parse_params(params)
     spec = build_spec(s["strategy"], settings_of(file), flags, registry=registry)
     target = Path(s["out"]) if s["out"] else Path("runs") / folder_name(spec)
@@ -98,7 +101,7 @@ def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, e
 
 #: settings of a run that make its spec (the rest say where to write, whether to render, what to read)
 SPEC_KEYS = ("symbol", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
-             "slippage_bps", "whole_shares", "engine", "rf", "stats")
+             "slippage_bps", "whole_shares", "engine", "rf", "stats") + FLOW_KEYS
 
 
 def settings_of(file: dict[str, Any]) -> dict[str, Any]:
@@ -146,6 +149,7 @@ def resolved_config(spec, s: dict[str, Any], paths: list[str], target: Path) -> 
         "commission_bps": spec.commission_bps, "slippage_bps": spec.slippage_bps, "whole_shares": spec.whole_shares,
         "stats": spec.stats, "out": str(target.resolve()), "offline": bool(s["offline"]), "engine": spec.engine,
         "rf": spec.rf, "tearsheet": not s["no_tearsheet"], "strategy_path": paths,
+        **{k: getattr(spec, k) for k in FLOW_KEYS if getattr(spec, k)},
     }
     return {k: v for k, v in out.items() if v is not None}
 

@@ -76,6 +76,7 @@ _WHAT = {_number: "a number", _text: "a string", _flag: "true or false", _date: 
 COMMON = {
     "start": _date, "end": _date, "cash": _number, "contribute": _number, "every": _text, "benchmark": _text,
     "fill": _text, "commission_bps": _number, "slippage_bps": _number, "whole_shares": _flag, "stats": _text,
+    "withdraw": _number, "withdraw_pct": _number, "withdraw_from": _date, "inflation_adjust": _flag, "real": _flag,
     "out": _text, "offline": _flag, "tearsheet": _flag, "strategy_path": _paths, "symbol": _text, "engine": _text, "rf": _text,
 }
 RUN_KEYS = {"strategy": _text, "params": _table, **COMMON}

@@ -21,19 +21,23 @@ import pandas as pd
 from r2k.data import loader
 from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, on_calendar, trading_calendar
 from r2k.data.cash import RATE_SERIES, cash_index
-from r2k.data.errors import EngineError, UsageError
+from r2k.data.errors import EngineError, R2KError, UsageError
 from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
 from r2k.runner.basis import Basis, run_basis
 from r2k.runner.execution import Execution
+from r2k.runner.flows import Schedule, build_schedule
 from r2k.runner.plan import Plan, build_weights, check_weights, fill_weights
 from r2k.runner.result import Result
-from r2k.runner.schedule import contribution_dates, decision_dates
+from r2k.runner.schedule import decision_dates
 from r2k.runner.spec import RunSpec
 from r2k.runner.usercode import user_code_errors
 from r2k.strategies.base import AllocationRule, Target, has_targets
 from r2k.strategies.history import History
 from r2k.strategies.view import View
+
+#: The consumer price index that deflates real results and grows inflation-adjusted flows.
+CPI_SERIES = "CPIAUCSL"
 
 TRADE_COLUMNS = ["date", "symbol", "side", "size", "price", "value", "commission", "slippage"]
 
@@ -88,6 +92,13 @@ def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], sp
 
     stored = {s: load(s, False) for s in dict.fromkeys(priced + signals + ([bench] if bench else []))}
     stored_series = {s: load(s, True) for s in dict.fromkeys(series_ids)}
+    if needs_cpi(spec) and CPI_SERIES not in stored_series:
+        stored_series[CPI_SERIES] = load(CPI_SERIES, True)
+    elif spec.withdraw > 0 and CPI_SERIES not in stored_series:
+        try:  # only for the safe / perpetual withdrawal rates: without CPI they are left out, with a note
+            stored_series[CPI_SERIES] = load(CPI_SERIES, True)
+        except R2KError as exc:
+            note(f"no CPI (CPIAUCSL): safe and perpetual withdrawal rates are not computed ({exc})")
     window_frames = {s: stored[s].data for s in priced + ([bench] if bench else [])}
     if not window_frames:
         raise UsageError("a strategy holding only CASH needs a --benchmark to define the trading calendar")
@@ -138,17 +149,23 @@ def benchmark_clips(frames: dict[str, pd.DataFrame], bench: str | None, priced: 
     return out
 
 
-def ledger(calendar: pd.DatetimeIndex, spec: RunSpec) -> np.ndarray:
-    """Cash arriving at each close: the initial cash on day 0, contributions at period starts."""
-    flows = np.zeros(len(calendar))
-    flows[0] = spec.cash
-    if spec.contribute > 0:
-        flows[calendar.get_indexer(contribution_dates(calendar, spec.every))] += spec.contribute
-        if spec.cash <= 0:
-            flows[0] = spec.contribute
-    if flows[0] <= 0:
-        raise UsageError("nothing to invest on the first day: set --cash above 0")
-    return flows
+def ledger(calendar: pd.DatetimeIndex, spec: RunSpec, cpi: pd.Series | None = None) -> np.ndarray:
+    """Cash arriving at each close: the initial cash on day 0, contributions at period starts
+    (withdrawals are requested through :func:`r2k.runner.flows.build_schedule`)."""
+    from r2k.runner.flows import build_schedule
+
+    return build_schedule(calendar, spec, cpi).deposits
+
+
+def needs_cpi(spec: RunSpec) -> bool:
+    """CPIAUCSL must be loaded: inflation-adjusted flows or real results ask for it."""
+    return bool(spec.inflation_adjust or spec.real)
+
+
+def run_cpi(spec: RunSpec, inputs: Inputs) -> pd.Series | None:
+    """The CPI series of the run when it was loaded (required, or wanted for withdrawal rates)."""
+    st = inputs.stored_series.get(CPI_SERIES)
+    return None if st is None else st.data
 
 
 def resolve_spec(spec: RunSpec, cls) -> RunSpec:
@@ -293,9 +310,10 @@ class Prepared:
     params: dict
     inputs: Inputs
     traded: list[str]
-    flows: np.ndarray
+    flows: np.ndarray  # deposits (the initial cash on day 0)
     plan: Plan | None  # None for a plain backtrader strategy
     decisions: pd.DataFrame
+    schedule: Schedule | None = None  # the whole money plan, withdrawals included (runner.flows)
 
 
 def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
@@ -321,7 +339,11 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
 
     inputs = load_inputs(traded, signals, series_ids, spec, store=store, offline=offline, note=note, providers=providers)
     calendar = inputs.calendar
-    flows = ledger(calendar, spec)
+    schedule = build_schedule(calendar, spec, run_cpi(spec, inputs))
+    if schedule.withdraws and not is_rule:
+        raise UsageError(f"{spec.strategy} is a plain backtrader strategy; withdrawals need an allocation rule "
+                         "(r2k sells its holdings to pay them)")
+    flows = schedule.deposits
     plan = None
     decision_rows = pd.DataFrame(columns=["date", "label", "weights"])
     if is_rule:
@@ -333,8 +355,9 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             closes=np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]),
             decide=decide, weights=weights, flows=flows, fill=spec.fill,
             commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares,
+            withdraw=schedule.withdraw, withdraw_rate=schedule.withdraw_rate,
         )
-    return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows)
+    return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows, schedule)
 
 
 def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
@@ -357,7 +380,8 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
                           commission=p.spec.commission_bps / 1e4, slippage=p.spec.slippage_bps / 1e4)
         for msg in ex.rejected:
             note(f"order not filled: {msg}")
-    result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes)
+    result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes,
+                     p.schedule, p.plan)
     return finish(result, p.cls)
 
 
@@ -377,14 +401,54 @@ def finish(result: Result, cls: type) -> Result:
     return result
 
 
-def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes) -> Result:
+def cashflow_table(calendar: pd.DatetimeIndex, flows: np.ndarray) -> pd.DataFrame:
+    """date, amount of every flow that moved money (day 0's initial cash always; withdrawals negative)."""
+    keep = flows != 0
+    keep[0] = True
+    return pd.DataFrame({"date": calendar[keep].strftime("%Y-%m-%d"), "amount": flows[keep]})
+
+
+def outcome(plan: Plan | None, ex: Execution, schedule: Schedule | None, spec: RunSpec) -> dict:
+    """What the withdrawal plan became for one account: withdrawn, depletion date, the rates.
+
+    The safe and perpetual withdrawal rates (fixed-dollar plans only) are taken over the same
+    plan's return path *without* withdrawals (the vectorized executor, which equals backtrader),
+    so an account that was emptied still has a path to the end of the window.
+    """
+    from r2k.runner.flows import withdrawal_rates
+
+    if schedule is None or not schedule.withdraws or ex.flows is None:
+        return {}
+    out: dict = {"withdrawn": float(-ex.flows[ex.flows < 0].sum()),
+                 "depleted_on": None if ex.depleted < 0 else f"{plan.calendar[ex.depleted]:%Y-%m-%d}"}
+    if spec.withdraw > 0 and plan is not None:
+        from r2k.runner.vector_executor import run_vector
+
+        dry = run_vector(replace(plan, withdraw=None, withdraw_rate=None))
+        r0 = flow_neutral_returns(dry.value, dry.flows)
+        safe, perpetual = withdrawal_rates(r0, schedule, float(dry.value[schedule.phase_start]), spec.every)
+        out["safe_withdrawal_rate"] = safe
+        out["perpetual_withdrawal_rate"] = perpetual
+    return out
+
+
+def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes,
+            schedule: Schedule | None = None, plan: Plan | None = None) -> Result:
     calendar = inputs.calendar
-    rets = pd.Series(flow_neutral_returns(ex.value, flows), index=calendar[1:], name="return")
-    bench_rets = bench_value = bench_trades = None
+    actual = ex.flows if ex.flows is not None else flows
+    rets = pd.Series(flow_neutral_returns(ex.value, actual), index=calendar[1:], name="return")
+    bench_rets = bench_value = bench_trades = bench_flows = None
+    bench_outcome = None
     if spec.benchmark:
-        bench_value, bench_trades = benchmark_account(spec, inputs, flows)
-        bench_rets = pd.Series(flow_neutral_returns(bench_value.to_numpy(), flows), index=calendar[1:],
+        bench_plan = benchmark_plan(spec, inputs, flows, schedule)
+        bex = execute(bench_plan, "vector")
+        bench_value = pd.Series(bex.value, index=inputs.calendar, name=spec.benchmark)
+        bench_trades = pd.DataFrame(list(bex.trades), columns=TRADE_COLUMNS)
+        bench_actual = bex.flows
+        bench_rets = pd.Series(flow_neutral_returns(bex.value, bench_actual), index=calendar[1:],
                                name=spec.benchmark)
+        bench_flows = cashflow_table(calendar, bench_actual)
+        bench_outcome = outcome(bench_plan, bex, schedule, spec)
     inputs_info = {}
     for name, st in list(inputs.stored.items()) + list(inputs.stored_series.items()):
         m = st.meta
@@ -396,7 +460,8 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
     assumptions = {
         "fill": basis.fill_text(traded),
         "prices": basis.prices_text(traded),
-        "signal_lag": "decisions use closes through the decision day; economic series from the business day after their date",
+        "signal_lag": ("decisions use closes through the decision day; economic series from the business day after "
+                       "their date (monthly CPI from the 15th of the next month)"),
         "costs": f"commission {spec.commission_bps:g} bp + slippage {spec.slippage_bps:g} bp of traded value",
         "cash": ("uninvested cash earns nothing; the CASH asset accrues the daily fed funds rate (DFF, act/360)"
                  if CASH in traded else "uninvested cash earns nothing"),
@@ -415,15 +480,27 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         from_preset = preset.get("contribute") == spec.contribute and preset.get("every", "month") == spec.every
         assumptions["deposits"] = (f"${spec.contribute:,.2f} at the start of every {spec.every}"
                                    + (f" ({spec.strategy}'s preset)" if from_preset else "")
-                                   + f", after an initial ${spec.cash:,.2f}")
+                                   + f", after an initial ${spec.cash:,.2f}"
+                                   + (", grown with CPI as published" if spec.inflation_adjust else "")
+                                   + (f", until {spec.withdraw_from}" if spec.withdraw_from else ""))
+    if schedule is not None and schedule.withdraws:
+        what = (f"${spec.withdraw:,.2f}" + (" in start-day dollars (grown with CPI as published)"
+                                             if spec.inflation_adjust else "")
+                if spec.withdraw > 0 else f"{spec.withdraw_pct:g}% of the account value")
+        assumptions["withdrawals"] = (
+            f"{what} at the start of every {spec.every}"
+            + (f" from {spec.withdraw_from}" if spec.withdraw_from else "")
+            + ", paid at that close by selling every holding pro rata at the close; an account that cannot pay "
+            "pays what is left and is depleted")
     return Result(
         spec=spec, strategy_doc=description, params=params, returns=rets,
         equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),
         positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
         trades=pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS),
-        cashflows=pd.DataFrame({"date": calendar[flows > 0].strftime("%Y-%m-%d"), "amount": flows[flows > 0]}),
+        cashflows=cashflow_table(calendar, actual),
         decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
-        benchmark_trades=bench_trades,
+        benchmark_trades=bench_trades, benchmark_cashflows=bench_flows,
+        outcome=outcome(plan, ex, schedule, spec), benchmark_outcome=bench_outcome, cpi=run_cpi(spec, inputs),
         inputs=inputs_info,
         assumptions=assumptions, notes=notes,
         source=_source(cls),
@@ -439,25 +516,23 @@ def risk_free(spec: RunSpec, inputs: Inputs) -> float | pd.Series:
     return level.pct_change().iloc[1:].rename("rf")
 
 
-def benchmark_account(spec: RunSpec, inputs: Inputs, flows: np.ndarray) -> tuple[pd.Series, pd.DataFrame]:
-    """The benchmark bought with the run's own money, fills and costs: like for like (its value, its trades).
+def benchmark_plan(spec: RunSpec, inputs: Inputs, flows: np.ndarray, schedule: Schedule | None = None) -> Plan:
+    """The benchmark bought with the run's own money, fills and costs: like for like.
 
-    The same ledger, the same fill timing (next open by default) and the same commission and
-    slippage, traded by the vectorized executor as a buy-and-hold of the benchmark.
+    The same ledger (deposits, and the same withdrawal plan: the same dollars, or the same
+    percentage of its own balance), the same fill timing (next open by default) and the same
+    commission and slippage, as a buy-and-hold of the benchmark.
     """
-    from r2k.runner.vector_executor import run_vector
-
     frame, _ = on_calendar(adjusted_ohlc(inputs.stored[spec.benchmark].data), inputs.calendar, spec.benchmark)
     n = len(inputs.calendar)
     decide = np.zeros(n, dtype=bool)
     decide[0] = True
-    plan = Plan(calendar=inputs.calendar, assets=[spec.benchmark], opens=frame[["open"]].to_numpy(),
+    return Plan(calendar=inputs.calendar, assets=[spec.benchmark], opens=frame[["open"]].to_numpy(),
                 closes=frame[["close"]].to_numpy(), decide=decide, weights=np.ones((n, 1)), flows=flows,
                 fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
-                whole_shares=spec.whole_shares)
-    ex = run_vector(plan)
-    return (pd.Series(ex.value, index=inputs.calendar, name=spec.benchmark),
-            pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS))
+                whole_shares=spec.whole_shares,
+                withdraw=None if schedule is None else schedule.withdraw,
+                withdraw_rate=None if schedule is None else schedule.withdraw_rate)
 
 
 def _source(cls) -> dict | None:

@@ -46,3 +46,5 @@ class Execution:
     shares: np.ndarray  # (days, assets) holdings at each close
     trades: Sequence[dict] = field(default_factory=list)  # date, symbol, side, size, price, value, commission, slippage
     rejected: list[str] = field(default_factory=list)  # orders the broker refused (must stay empty)
+    flows: np.ndarray | None = None  # (days,) cash that actually moved at each close (withdrawals negative)
+    depleted: int = -1  # the day a withdrawal emptied the account (-1: never)

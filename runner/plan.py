@@ -31,6 +31,15 @@ class Plan:
     slippage: float  # fraction of traded value
     whole_shares: bool = False
     notes: list[str] = field(default_factory=list)
+    withdraw: np.ndarray | None = None  # (days,) fixed dollars requested at each close (runner.flows)
+    withdraw_rate: np.ndarray | None = None  # (days,) fraction of the account value requested at each close
+
+    def withdrawals(self) -> tuple[np.ndarray, np.ndarray]:
+        """(fixed dollars, fraction of value) requested at each close; zeros when the plan has none."""
+        n = len(self.calendar)
+        wd = np.zeros(n) if self.withdraw is None else np.asarray(self.withdraw, dtype=np.float64)
+        wr = np.zeros(n) if self.withdraw_rate is None else np.asarray(self.withdraw_rate, dtype=np.float64)
+        return wd, wr
 
     @property
     def cost(self) -> float:

@@ -35,6 +35,10 @@ class Result:
     config: dict | None = None  # the resolved settings, loadable again with --config
     metrics: dict[str, Any] = field(default_factory=dict)  # exactly what metrics.json holds
     benchmark_metrics: dict[str, Any] | None = None  # the benchmark bought like the strategy, same metrics
+    benchmark_cashflows: pd.DataFrame | None = None  # the benchmark account's own flows (its withdrawals)
+    outcome: dict[str, Any] = field(default_factory=dict)  # withdrawn, depleted_on, withdrawal rates (runner.flows)
+    benchmark_outcome: dict[str, Any] | None = None  # the same for the benchmark account
+    cpi: pd.Series | None = None  # CPIAUCSL as loaded, when the run needed it (real results, inflation-adjusted flows)
     label: str = ""  # what the result holds, e.g. "dca VTWO $500/month" (see runner.labels)
 
     @property

@@ -73,3 +73,39 @@ def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: n
     size_into(np.asarray(shares, dtype=np.float64), float(cash), np.asarray(prices, dtype=np.float64),
               np.asarray(weights, dtype=np.float64), float(cost), bool(invest_only), bool(whole), delta)
     return delta
+
+
+@njit(cache=True)
+def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float, whole: bool,
+               delta: np.ndarray) -> None:
+    """Write the sells (negative deltas) that bring a negative ``cash`` back to 0 into ``delta``.
+
+    Used to pay a withdrawal (runner.flows): every holding is sold in proportion to its value, so
+    the weights stay where they were; the proceeds after costs equal ``-cash`` (with whole shares
+    each sale is rounded up, so they cover it). ``w`` (the targets) is not used by this rule.
+    The caller makes sure the holdings can cover it (otherwise the account is depleted).
+    """
+    m = q.shape[0]
+    held = 0.0
+    for j in range(m):
+        held += q[j] * p[j]
+        delta[j] = 0.0
+    if cash >= 0.0 or held <= 0.0:
+        return
+    f = min(-cash / (held * (1.0 - cost)), 1.0)
+    for j in range(m):
+        if q[j] <= 0:
+            continue
+        d = f * q[j]
+        if whole:
+            d = min(float(math.ceil(d - 1e-9)), q[j])
+        delta[j] = -d
+
+
+def raise_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray, cost: float, *,
+                 whole: bool) -> np.ndarray:
+    """Share deltas (sells) that pay a negative cash balance back to 0 at ``prices``."""
+    delta = np.empty(len(shares))
+    raise_into(np.asarray(shares, dtype=np.float64), float(cash), np.asarray(prices, dtype=np.float64),
+               np.asarray(weights, dtype=np.float64), float(cost), bool(whole), delta)
+    return delta

@@ -8,6 +8,8 @@ of bars cost tens of microseconds, and the work per fill is scalar arithmetic on
 Order of operations on day i, matching Cerebro with cheat-on-open / coc:
 1. next-open fills of the previous close's decision, at ``opens[i]``;
 2. the close: cash flow ``flows[i]`` arrives, value is recorded;
+   a withdrawal is paid at this close: the shares that fund it are sold at ``closes[i]`` and
+   booked before the record (runner.flows); one the account cannot pay empties it for good;
 3. a decision (or a deposit) at this close: next-open orders wait for day i+1; close fills
    execute at ``closes[i]`` but are booked after day i's record (backtrader books coc orders in
    the next bar's broker step, at the decision day's close price).
@@ -20,7 +22,7 @@ from numba import njit
 
 from r2k.runner.execution import Execution, TradeLog
 from r2k.runner.plan import Plan
-from r2k.runner.sizing import size_into
+from r2k.runner.sizing import raise_into, size_into
 
 
 @njit(cache=True)
@@ -41,47 +43,73 @@ def _fill(delta, prices, q, cash, cost, day, log_day, log_asset, log_delta, log_
 
 
 @njit(cache=True)
-def _run(opens, closes, weights, decide, trade_day, arriving, cash, cost, whole, next_open,
-         value, cash_hist, shares_hist, log_day, log_asset, log_delta, log_price):
-    """The account day by day; returns the number of trades logged."""
+def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, next_open,
+         value, cash_hist, shares_hist, paid, log_day, log_asset, log_delta, log_price):
+    """The account day by day; returns (trades logged, depletion day or -1)."""
     n, m = closes.shape
     q = np.zeros(m)
     delta = np.empty(m)
     k = 0
     pending = -1
     pending_invest = False
+    depleted = -1
     for i in range(n):
         if pending >= 0:
             size_into(q, cash, opens[i], weights[pending], cost, pending_invest, whole, delta)
             cash, k = _fill(delta, opens[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
             pending = -1
         cash += arriving[i]
+        if depleted < 0 and (wd[i] > 0 or wr[i] > 0):
+            held = 0.0
+            for j in range(m):
+                held += closes[i, j] * q[j]
+            want = wd[i] + wr[i] * (cash + held)
+            liquid = cash + held * (1.0 - cost)
+            if want >= liquid * (1.0 - 1e-12):  # cannot pay: pay what is left, sell everything
+                for j in range(m):
+                    delta[j] = -q[j]
+                _, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
+                paid[i] = max(liquid, 0.0)
+                for j in range(m):
+                    q[j] = 0.0
+                cash = 0.0
+                depleted = i
+            else:
+                cash -= want
+                paid[i] = want
+                if cash < 0:
+                    raise_into(q, cash, closes[i], weights[i], cost, whole, delta)
+                    cash, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
         held = 0.0
         for j in range(m):
             held += closes[i, j] * q[j]
             shares_hist[i, j] = q[j]
         value[i] = cash + held
         cash_hist[i] = cash
-        if trade_day[i]:
+        if trade_day[i] and depleted < 0:
             invest_only = not decide[i]
             if next_open:
                 pending, pending_invest = i, invest_only
             else:
                 size_into(q, cash, closes[i], weights[i], cost, invest_only, whole, delta)
                 cash, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
-    return k
+    return k, depleted
 
 
 def run_vector(plan: Plan) -> Execution:
     n, m = len(plan.calendar), len(plan.assets)
     trade_day = plan.trade_days()
-    value, cash_hist, shares = np.empty(n), np.empty(n), np.empty((n, m))
-    capacity = int(np.count_nonzero(trade_day)) * m
+    wd, wr = plan.withdrawals()
+    value, cash_hist, shares, paid = np.empty(n), np.empty(n), np.empty((n, m)), np.zeros(n)
+    capacity = (int(np.count_nonzero(trade_day)) + int(np.count_nonzero((wd > 0) | (wr > 0)))) * m
     log_day, log_asset = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64)
     log_delta, log_price = np.empty(capacity), np.empty(capacity)
-    k = _run(np.ascontiguousarray(plan.opens, dtype=np.float64), np.ascontiguousarray(plan.closes, dtype=np.float64),
-             np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
-             float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares), plan.fill == "next-open",
-             value, cash_hist, shares, log_day, log_asset, log_delta, log_price)
+    k, depleted = _run(np.ascontiguousarray(plan.opens, dtype=np.float64),
+                       np.ascontiguousarray(plan.closes, dtype=np.float64),
+                       np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
+                       wd, wr, float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares),
+                       plan.fill == "next-open", value, cash_hist, shares, paid, log_day, log_asset, log_delta,
+                       log_price)
     log = TradeLog(plan, log_day[:k], log_asset[:k], log_delta[:k], log_price[:k])
-    return Execution(value=value, cash=cash_hist, shares=shares, trades=log)
+    flows = np.asarray(plan.flows, dtype=np.float64) - paid
+    return Execution(value=value, cash=cash_hist, shares=shares, trades=log, flows=flows, depleted=int(depleted))

@@ -57,8 +57,11 @@ class History:
     @classmethod
     def build(cls, dates: pd.DatetimeIndex, closes: dict[str, pd.Series], series: dict[str, pd.Series],
               lag_bdays: int) -> History:
-        """A history whose series become known ``lag_bdays`` business days after their date."""
-        published = {k: v.index + pd.offsets.BDay(lag_bdays) for k, v in series.items()}
+        """A history whose series become known on their publication day (as View.build: monthly CPI
+        on the 15th of the next month, others ``lag_bdays`` business days after their date)."""
+        from r2k.data.align import published_dates
+
+        published = {k: published_dates(k, v.index, lag_bdays) for k, v in series.items()}
         return cls(dates, closes, series, published)
 
     def __len__(self) -> int:

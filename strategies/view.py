@@ -36,10 +36,15 @@ class View:
         self._row: int | None = None
 
     @classmethod
-    def build(cls, closes: dict[str, pd.Series], series: dict[str, pd.Series], lag_bdays: int,
+    def build(cls, closes: dict[str, pd.Series], series: dict[str, pd.Series], lag_bdays: int | None = None,
               dates: pd.DatetimeIndex | None = None) -> View:
-        """A view whose series become known ``lag_bdays`` business days after their date."""
-        published = {k: v.index + pd.offsets.BDay(lag_bdays) for k, v in series.items()}
+        """A view whose series become known on their publication day (r2k.data.align.published_dates:
+        monthly CPI on the 15th of the next month; others ``lag_bdays`` business days after their
+        date, default ``PUBLICATION_LAG_BDAYS``)."""
+        from r2k.data.align import PUBLICATION_LAG_BDAYS, published_dates
+
+        lag = PUBLICATION_LAG_BDAYS if lag_bdays is None else lag_bdays
+        published = {k: published_dates(k, v.index, lag) for k, v in series.items()}
         return cls(closes, series, published, dates)
 
     def at(self, date: pd.Timestamp) -> View:

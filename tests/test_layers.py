@@ -19,7 +19,7 @@ ALLOWED = {
 }
 #: runner's layers (see runner/__init__.py): each may import only its own layer and those below
 EXECUTION = {"engine", "basis", "plan", "schedule", "sizing", "execution", "vector_executor", "bt_executor", "bt_feed",
-             "bt_strategy", "result", "spec", "usercode", "interrupt", "labels", "safe_child", "progress"}
+             "bt_strategy", "result", "spec", "usercode", "interrupt", "labels", "safe_child", "progress", "flows"}
 COMMANDS_PREFIX = "cli"
 
 

@@ -1,0 +1,187 @@
+"""Withdrawals (issue 13, point 2): checked against a reimplementation written here, on the real snapshot.
+
+The reference below is plain pandas/numpy written from the README's rules, not from r2k's code:
+buy-and-hold bought at the next open with all the cash, a withdrawal at the close of the first
+trading day of each period, paid by selling shares at that close; an account that cannot pay
+pays its value and is empty from then on; inflation-adjusted amounts grow with the CPI value
+published by that day (month M's CPI on the 15th of M+1, or the next weekday).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from tests.util import invoke, needs_real_data, one_line_error, real_data_dir
+
+
+def _raw(sym: str) -> pd.DataFrame:
+    return pd.read_csv(real_data_dir() / "prices" / f"{sym}.csv", index_col="date", parse_dates=True)
+
+
+def _cpi_published_by(days: pd.DatetimeIndex) -> np.ndarray:
+    """The latest CPIAUCSL value whose release day (15th of the next month, weekend -> Monday) is <= each day."""
+    cpi = pd.read_csv(real_data_dir() / "fred" / "CPIAUCSL.csv")
+    releases = []
+    for text, value in zip(cpi["date"], cpi["value"], strict=True):
+        y, m = int(text[:4]), int(text[5:7])
+        y, m = (y + 1, 1) if m == 12 else (y, m + 1)
+        d = dt.date(y, m, 15)
+        while d.weekday() >= 5:
+            d += dt.timedelta(days=1)
+        releases.append((d, float(value)))
+    out, k, last = [], 0, np.nan
+    for day in days:  # both in date order: walk the releases along the days
+        while k < len(releases) and releases[k][0] <= day.date():
+            last = releases[k][1]
+            k += 1
+        out.append(last)
+    return np.array(out)
+
+
+def _reference(sym: str, start: str, end: str, cash: float, amount: float, every: str):
+    """(calendar, account values, flows, depletion day or None) of a CPI-adjusted withdrawal plan."""
+    raw = _raw(sym).loc[start:end]
+    days = raw.index
+    adj_open = (raw["open"] * raw["adj_close"] / raw["close"]).to_numpy()
+    adj_close = raw["adj_close"].to_numpy()
+    period = {"year": days.year, "quarter": days.year * 10 + days.quarter, "month": days.year * 100 + days.month}[every]
+    first_of_period = np.r_[False, period[1:] != period[:-1]]
+    cpi = _cpi_published_by(days)
+    values, flows = np.zeros(len(days)), np.zeros(len(days))
+    flows[0] = values[0] = cash
+    shares, money, dead = 0.0, cash, None
+    for t in range(1, len(days)):
+        if t == 1:  # bought at the first open after the first close
+            shares, money = money / adj_open[1], 0.0
+        if dead is None and first_of_period[t]:
+            want = amount * cpi[t] / cpi[0]
+            have = money + shares * adj_close[t]
+            if want >= have:
+                flows[t], shares, money, dead = -have, 0.0, 0.0, days[t]
+            else:
+                shares -= (want - money) / adj_close[t]
+                money = 0.0
+                flows[t] = -want
+        values[t] = money + shares * adj_close[t]
+    return days, values, flows, dead
+
+
+CASES = [("QQQ", "2000-03-10", "depletes"), ("IWM", "2000-06-01", "survives")]
+
+
+@needs_real_data
+@pytest.mark.parametrize("engine", ["vector", "backtrader"])
+@pytest.mark.parametrize("sym,start,fate", CASES)
+def test_cpi_adjusted_4pct_plan_matches_reference(real_home, monkeypatch, engine, sym, start, fate):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    end = "2025-09-26"
+    res = r2k.run("buy-and-hold", symbol=sym, start=start, end=end, cash=10_000, withdraw=400, every="year",
+                  inflation_adjust=True, benchmark="none", engine=engine, offline=True)
+    days, values, flows, dead = _reference(sym, start, end, 10_000.0, 400.0, "year")
+    assert res.equity.index.equals(days)
+    np.testing.assert_allclose(res.equity["value"].to_numpy(), values, rtol=1e-9, atol=1e-7)
+    moved = flows != 0
+    assert list(res.cashflows["date"]) == list(days[moved].strftime("%Y-%m-%d"))
+    np.testing.assert_allclose(res.cashflows["amount"].to_numpy(), flows[moved], rtol=1e-9)
+    m = res.metrics
+    assert m["withdrawn"] == pytest.approx(-flows[1:].sum(), rel=1e-9)
+    if fate == "depletes":
+        assert dead is not None and m["depleted_on"] == f"{dead:%Y-%m-%d}"
+        assert m["final_value"] == 0.0
+    else:
+        assert dead is None and m["depleted_on"] is None
+    # XIRR covers the withdrawals: the reference's flows (investor's signs) and end value discount to 0
+    x = m["xirr"]
+    years = np.array([(d - days[0]).days / 365.0 for d in days[moved]] + [(days[-1] - days[0]).days / 365.0])
+    amounts = np.r_[-flows[moved], values[-1]]
+    assert abs(np.sum(amounts / (1.0 + x) ** years)) < 1e-6 * 10_000
+
+
+def _brute_rates(sym: str, start: str, end: str, every: str) -> tuple[float, float]:
+    """Safe and perpetual rates by bisection over simulated balances (the market path, no costs)."""
+    raw = _raw(sym).loc[start:end]
+    days = raw.index
+    adj_open = (raw["open"] * raw["adj_close"] / raw["close"]).to_numpy()
+    adj_close = raw["adj_close"].to_numpy()
+    growth = np.r_[1.0, adj_close[1] / adj_open[1], adj_close[2:] / adj_close[1:-1]]  # day-on-day wealth factor
+    period = {"year": days.year, "month": days.year * 100 + days.month}[every]
+    first = np.r_[False, period[1:] != period[:-1]]
+    per_year = {"year": 1, "month": 12}[every]
+    cpi = _cpi_published_by(days)
+
+    def final_or_none(rate: float):
+        b = 1.0
+        for t in range(1, len(days)):
+            b *= growth[t]
+            if first[t]:
+                b -= rate / per_year * cpi[t] / cpi[0]
+                if b < 0:
+                    return None
+        return b
+
+    def highest(ok) -> float:
+        lo, hi = -1.0, 1.0
+        for _ in range(60):
+            mid = (lo + hi) / 2
+            lo, hi = (mid, hi) if ok(mid) else (lo, mid)
+        return lo
+
+    safe = highest(lambda x: final_or_none(x) is not None)
+    need = cpi[-1] / cpi[0]
+    perpetual = highest(lambda x: (f := final_or_none(x)) is not None and f >= need)
+    return safe, perpetual
+
+
+@needs_real_data
+@pytest.mark.parametrize("sym,start,every", [("QQQ", "2000-03-10", "year"), ("SPY", "2005-01-03", "month")])
+def test_safe_and_perpetual_rates_match_brute_force(real_home, monkeypatch, sym, start, every):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    end = "2025-09-26"
+    res = r2k.run("buy-and-hold", symbol=sym, start=start, end=end, withdraw=300, every=every, benchmark="none",
+                  engine="vector", offline=True)
+    safe, perpetual = _brute_rates(sym, start, end, every)
+    assert res.metrics["safe_withdrawal_rate"] == pytest.approx(safe, rel=1e-9)
+    assert res.metrics["perpetual_withdrawal_rate"] == pytest.approx(perpetual, rel=1e-9)
+
+
+@needs_real_data
+def test_percent_plan_never_depletes_and_benchmark_withdraws_alike(real_home, monkeypatch):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    res = r2k.run("buy-and-hold", symbol="IWM", start="2001-01-01", end="2010-12-31", withdraw_pct=4, every="year",
+                  engine="vector", offline=True)
+    flows = res.cashflows.set_index("date")["amount"]
+    eq = res.equity["value"]
+    for date, amount in flows.iloc[1:].items():  # 4 % of the balance before that close's withdrawal
+        day = pd.Timestamp(date)
+        assert -amount == pytest.approx(0.04 * (eq[day] - amount), rel=1e-9)
+    assert res.metrics["depleted_on"] is None and "safe_withdrawal_rate" not in res.metrics
+    bflows = res.benchmark_cashflows
+    assert list(bflows["date"]) == list(res.cashflows["date"]) and (bflows["amount"].iloc[1:] < 0).all()
+    assert res.benchmark_metrics["withdrawn"] > 0
+
+
+@pytest.mark.parametrize("args,text", [
+    (["--withdraw", "100", "--withdraw-pct", "4"], "not both"),
+    (["--withdraw", "-5"], "--withdraw must be a number >= 0"),
+    (["--withdraw-pct", "150"], "more than 100"),
+    (["--withdraw-from", "2015-01-01"], "nothing to withdraw"),
+    (["--cash", "0", "--contribute", "100", "--withdraw", "50"], "--withdraw-from"),
+    (["--cash", "0", "--withdraw", "50"], "nothing to withdraw from"),
+    (["--withdraw", "50", "--withdraw-from", "2015-13-01"], "bad --withdraw-from date"),
+    (["--inflation-adjust", "--withdraw-pct", "4"], "--inflation-adjust needs"),
+])
+def test_bad_withdrawal_settings_are_one_line_exit_2(tmp_path, args, text):
+    res = invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", tmp_path / "x", *args)
+    line = one_line_error(res, 2)
+    assert text in line
+    assert not (tmp_path / "x").exists()
