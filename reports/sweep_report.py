@@ -28,6 +28,21 @@ def top_table(rows: list[dict], params: list[str], metric: str, n: int = 10) -> 
     return "\n".join(lines)
 
 
+def role_table(rows: list[dict], metric: str, params: list[str] | None = None) -> str:
+    """Rows that are not ranked (baselines, shorter runs): name or parameters, window, the metrics."""
+    shown = [metric] + [m for m in ("cagr", "sharpe", "max_drawdown") if m != metric]
+    head = ["what" if params is None else ", ".join(params), "window"] + shown
+    body = []
+    for r in rows:
+        what = r.get("label") if params is None else ", ".join(str(r.get(f"p.{p}", "")) for p in params)
+        body.append([str(what or ""), f"{r.get('start', '')}..{r.get('end', '')}"] + [_fmt(m, r.get(m)) for m in shown])
+    widths = [max(len(h), *(len(b[i]) for b in body)) if body else len(h) for i, h in enumerate(head)]
+    lines = ["  ".join(h.ljust(w) if i < 2 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))]
+    lines += ["  ".join(c.ljust(w) if i < 2 else c.rjust(w) for i, (c, w) in enumerate(zip(b, widths, strict=True)))
+              for b in body]
+    return "\n".join(lines)
+
+
 def heatmap(rows: list[dict], x: str, y: str, metric: str, path: Path, title: str) -> Path:
     """A heatmap of ``metric`` over two grid parameters (PNG)."""
     import matplotlib

@@ -69,6 +69,12 @@ def _executor_options(fn):
     return fn
 
 
+def _even_blocks(ctx, param, value: int) -> int:
+    if value % 2:
+        raise click.BadParameter(f"must be even (half the blocks are in-sample), not {value}")
+    return value
+
+
 @click.command()
 @click.argument("strategy")
 @click.option("-g", "grid", multiple=True, required=True, metavar="KEY=VALUES",
@@ -77,19 +83,29 @@ def _executor_options(fn):
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Sweep folder [default: sweeps/STRATEGY-HASH]; rerunning the same command resumes it.")
 @click.option("--top", type=int, default=10, show_default=True, help="Rows to print.")
+@click.option("--allow-shorter", is_flag=True,
+              help="Run a combination whose data cannot cover the sweep window on its own window, reported apart "
+                   "and never ranked (default: that is an error).")
+@click.option("--cscv-blocks", type=click.IntRange(2, 20), default=16, show_default=True, callback=_even_blocks,
+              help="Blocks of the combinatorially symmetric cross-validation behind the PBO (even).")
 @_executor_options
 @engine_option("vector for allocation rules")
 @strategy_path_option
 @spec_options
 @store_option
-def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engine, strategy_path, start, end, cash,
-          contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares, params, stats, rf, offline,
-          store) -> None:
-    """Run STRATEGY for every combination of the -g grid and rank the results."""
+def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, workers, scheduler, dask_local, engine,
+          strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares,
+          params, stats, rf, offline, store) -> None:
+    """Run STRATEGY for every combination of the -g grid over one window and rank the results.
+
+    Every combination runs over the common window of all the data the grid reads (or --start/--end);
+    the benchmark and buy-and-hold of the strategy's main symbol are shown beside them as baselines,
+    and the sweep ends with overfitting statistics (deflated Sharpe ratio, PBO) and a verdict.
+    """
     import hashlib
     import json
 
-    from r2k.reports.sweep_report import heatmap, top_table
+    from r2k.reports.sweep_report import heatmap, role_table, top_table
     from r2k.runner.grid import combinations
     from r2k.runner.sweeps import sweep as run_sweep
 
@@ -104,27 +120,46 @@ def sweep(strategy, grid, metric, out, top, workers, scheduler, dask_local, engi
 
     check_sweep_folder(out, base.to_dict())
     n = len(combinations(g))
-    click.echo(f"{n} combinations of {', '.join(g)} -> {out}", err=True)
+
+    def announce(planned) -> None:
+        click.echo(f"{n} combinations of {', '.join(g)} over {planned.window.text()}, "
+                   f"{len(planned.baselines)} baselines -> {out}", err=True)
+
     try:
         res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
-                        dask_local=dask_local, basis=stats, offline=offline, warn=warn, store=store)
+                        dask_local=dask_local, basis=stats, offline=offline, warn=warn, store=store,
+                        allow_shorter=allow_shorter, cscv_blocks=cscv_blocks, announce=announce)
     except KeyboardInterrupt:
         from r2k.runner.sweeps import read_rows
 
-        done = len(read_rows(out / "results.csv"))
+        done = sum(1 for r in read_rows(out / "results.csv") if r.get("role", "trial") != "baseline")
         click.echo(f"error: interrupted; {done} of {n} combinations are saved in {out / 'results.csv'}; "
                    "rerun the same command to finish", err=True)
         raise SystemExit(130) from None
     if res.reused:
         click.echo(f"resumed: {res.reused} combinations were already done, {res.computed} computed now", err=True)
+    window = res.window
     if len(g) == 2:
         x, y = list(g)
-        heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{label}: {metric}")
+        heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{label}: {metric}, {window.text()}")
+    click.echo(f"sweep window {window.text()} ({window.why}); {len(res.rows)} combinations ranked over it")
     click.echo(top_table(res.rows, list(g), metric, top))
+    if res.baselines:
+        click.echo("\nbaselines over the same window (not ranked):")
+        click.echo(role_table(res.baselines, metric))
+    if res.shorter:
+        click.echo("\nshorter windows (--allow-shorter: each on its own window, not ranked with the others):")
+        click.echo(role_table(res.shorter, metric, list(g)))
     click.echo(f"\nresults: {out / 'results.csv'}")
     if len(g) == 2:
         click.echo(f"heatmap: {out / 'heatmap.png'}")
-    failed = [r for r in res.rows if r.get("error")]
+    if res.overfitting is not None:
+        from r2k.reports.overfitting_panel import panel
+
+        panel(res.overfitting, out / "overfitting.png", f"{label}: overfitting, {window.text()}")
+        click.echo(f"overfitting: {out / 'overfitting.json'}, {out / 'overfitting.png'}")
+        click.echo(f"\n{res.overfitting['verdict']}")
+    failed = [r for r in res.rows + res.shorter + res.baselines if r.get("error")]
     if failed:  # the others are saved and ranked; the command still says it did not all succeed
         raise R2KError(f"{len(failed)} of {n} combinations failed (the error column of {out / 'results.csv'} says "
                        f"why; a rerun tries them again); first: {failed[0]['error']}")

@@ -15,14 +15,21 @@ import io
 import json
 import os
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from r2k.data.errors import R2KError, UsageError
 from r2k.runner.progress import Progress
 from r2k.runner.spec import RunSpec
 
+if TYPE_CHECKING:
+    from r2k.runner.sweep_window import SweepWindow
+
+#: What a results.csv row is: a combination over the sweep's window (ranked), a reference row
+#: (runner/baselines.py: never ranked), or a combination run on its own shorter window
+#: (--allow-shorter: reported apart, never ranked).
+ROLES = ("trial", "baseline", "shorter")
 #: Metrics where smaller is better; every other metric ranks descending.
 ASCENDING = {"volatility", "turnover", "trades"}
 METRICS = ("cagr", "total_return", "sharpe", "sortino", "max_drawdown", "volatility", "xirr", "final_value",
@@ -37,6 +44,8 @@ class Task:
     spec: dict
     home: str
     basis: str = "daily"
+    role: str = "trial"  # trial | baseline | shorter (see ROLES)
+    label: str = ""  # a baseline's name; trials are named by their parameters
 
 
 def strategy_source_sha(base: RunSpec) -> str:
@@ -59,7 +68,11 @@ _STORES: dict[str, Any] = {}
 
 
 def evaluate(task: Task) -> dict[str, Any]:
-    """Run one combination and return its row (params + summary metrics). Runs in workers."""
+    """Run one combination and return its row (role, params, summary metrics). Runs in workers.
+
+    The row also carries the run's daily returns under ``RETURNS`` (the parent moves them to the
+    folder's returns store before it journals the row; they never reach results.csv).
+    """
     from r2k.data.store import Store
     from r2k.reports.runfolder import compute_metrics
     from r2k.runner.engine import run
@@ -70,7 +83,12 @@ def evaluate(task: Task) -> dict[str, Any]:
     spec = RunSpec(**task.spec)
     result = run(spec, store=store, offline=True)
     metrics = result.metrics if spec.stats == task.basis else compute_metrics(result, task.basis)
-    return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in spec.params.items()}, **metrics}
+    params = {} if task.role == "baseline" else {f"p.{k}": _cell(v) for k, v in spec.params.items()}
+    return {"key": task.key, "role": task.role, "label": task.label, **params, **metrics, RETURNS: result.returns}
+
+
+#: The key of a row's daily returns on their way from a worker to the parent.
+RETURNS = "_returns"
 
 
 def evaluate_or_error(task: Task) -> dict[str, Any]:
@@ -88,8 +106,9 @@ def evaluate_or_error(task: Task) -> dict[str, Any]:
 
 
 def error_row(task: Task, message: str) -> dict[str, Any]:
-    """The journal row of a combination that has no result: its key, parameters and why."""
-    return {"key": task.key, **{f"p.{k}": _cell(v) for k, v in task.spec.get("params", {}).items()}, "error": message}
+    """The journal row of a combination that has no result: its key, role, parameters and why."""
+    params = {} if task.role == "baseline" else {f"p.{k}": _cell(v) for k, v in task.spec.get("params", {}).items()}
+    return {"key": task.key, "role": task.role, "label": task.label, **params, "error": message}
 
 
 def _cell(v: Any) -> Any:
@@ -231,10 +250,16 @@ def _drop_torn_tail(path: Path) -> None:
 
 @dataclass
 class SweepOutcome:
+    """What a sweep left in its folder: this grid's trials (ranked), baselines and shorter runs."""
+
     folder: Path
-    rows: list[dict]
-    computed: int
-    reused: int
+    rows: list[dict]  # this grid's trials over the sweep window, best first
+    computed: int  # combinations (trials and shorter ones) computed by this call
+    reused: int  # combinations an earlier run had finished
+    window: SweepWindow | None = None
+    baselines: list[dict] = field(default_factory=list)
+    shorter: list[dict] = field(default_factory=list)  # --allow-shorter: each on its own window, apart
+    overfitting: dict | None = None  # reports.overfitting.sweep_statistics of the trials
 
 
 def metric_value(row: dict, metric: str) -> float:
@@ -255,53 +280,106 @@ def rank(rows: Iterable[dict], metric: str) -> list[dict]:
                                        if not math.isnan(metric_value(r, metric)) else 0.0, r["key"]))
 
 
+def in_role_order(rows: Iterable[dict], metric: str) -> list[dict]:
+    """results.csv's order: the trials ranked, then the baselines, then the shorter runs (ranked apart).
+
+    A row without a role (written before roles existed) is a trial.
+    """
+    by: dict[str, list[dict]] = {r: [] for r in ROLES}
+    for row in rows:
+        by.get(row.get("role") or "trial", by["trial"]).append(row)
+    return rank(by["trial"], metric) + by["baseline"] + rank(by["shorter"], metric)
+
+
+def result_columns(grid: dict[str, list[Any]], base: RunSpec) -> list[str]:
+    """results.csv's columns: key, role, label, the parameters, the summary metrics."""
+    from r2k.reports.metrics import SUMMARY_KEYS
+
+    columns = ["key", "role", "label"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid]
+    # error: empty, or why the combination has no result (it is tried again on a rerun)
+    return list(dict.fromkeys(columns + list(SUMMARY_KEYS) + ["xirr", "error"]))
+
+
 def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: str = "cagr", workers: int = 1,
           scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
           offline: bool = False, warn: Callable[[str], None] | None = None, progress_stream=None,
-          store=None) -> SweepOutcome:
-    """Run every combination of ``grid`` on top of ``base``; resume what an earlier run left."""
+          store=None, allow_shorter: bool = False, cscv_blocks: int = 16,
+          announce: Callable[[SweepTasks], None] | None = None) -> SweepOutcome:
+    """Run every combination of ``grid`` on top of ``base`` over one window, with the baselines;
+    resume what an earlier run left (a row counts as done only with its returns stored).
+    ``announce`` hears the planned work (window, tasks) once everything is checked, before it runs."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
+    from r2k.runner.sweep_returns import ReturnsJournal, stored_keys
 
     if metric not in METRICS:
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
     check_sweep_folder(folder, base.to_dict())
     store = store or Store()
-    combos = combinations(grid)
-    tasks = make_tasks(base, combos, store=store, offline=offline, warn=warn, basis=basis)
-
-    from r2k.reports.metrics import SUMMARY_KEYS
-
-    columns = ["key"] + [f"p.{k}" for k in grid] + [f"p.{k}" for k in base.params if k not in grid] + list(SUMMARY_KEYS)
-    if "xirr" not in columns:
-        columns.append("xirr")
-    columns.append("error")  # empty, or why the combination has no result (it is tried again on a rerun)
+    planned = make_tasks(base, combinations(grid), store=store, offline=offline, warn=warn, basis=basis,
+                         allow_shorter=allow_shorter)
+    tasks = planned.tasks
+    if announce:
+        announce(planned)
     about = {"spec": base.to_dict(), "grid": {k: [_cell(v) for v in vs] for k, vs in grid.items()},
-             "metric": metric, "combinations": len(tasks)}
+             "metric": metric, "combinations": len(planned.trials), "window": planned.window.to_dict(),
+             "baselines": [t.label for t in planned.baselines]}
     open_sweep_folder(folder, about)
     results = folder / "results.csv"
-    done = {r["key"]: r for r in read_rows(results)}
-    todo = [t for t in tasks if t.key not in done or done[t.key].get("error")]  # a failed combination is retried
-    journal = Journal(results, columns)
+    table = {r["key"]: r for r in read_rows(results)}
+    kept = stored_keys(folder)
+    # done: a row with its returns stored and no error (a failed combination is retried)
+    todo = [t for t in tasks if not (t.key in table and t.key in kept and not table[t.key].get("error"))]
+    journal = Journal(results, result_columns(grid, base))
+    store_returns = ReturnsJournal(folder)
     bar = Progress(len(tasks), len(tasks) - len(todo), progress_stream)
     computed = 0
 
     def on_result(row: dict) -> None:
         nonlocal computed
+        returns = row.pop(RETURNS, None)  # an error row has none
+        if returns is not None:
+            store_returns.append(row["key"], returns)  # returns first: a row on disk has its returns
         journal.append(row)
-        done[row["key"]] = row
-        computed += 1
+        table[row["key"]] = row
+        computed += row["role"] != "baseline"
         bar.step()
 
     try:
         run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local, error_rows=True)
     finally:
         journal.close()
+        store_returns.close()
         bar.close()
-    wanted = {t.key for t in tasks}
-    write_table(results, rank(done.values(), metric), journal.columns)  # earlier grids' rows stay
-    rows = rank([r for k, r in done.items() if k in wanted], metric)
-    return SweepOutcome(folder, rows, computed, len(tasks) - len(todo))
+    write_table(results, in_role_order(table.values(), metric), journal.columns)  # earlier grids' rows stay
+    role = {t.key: t.role for t in tasks}
+    mine = [{**table[k], "role": r} for k, r in role.items()]
+    trials = rank([r for r in mine if r["role"] == "trial"], metric)
+    shorter = rank([r for r in mine if r["role"] == "shorter"], metric)
+    baseline_rows = [r for r in mine if r["role"] == "baseline"]
+    reused = sum(1 for t in planned.trials if t not in todo)
+    overfit = trial_statistics(folder, [t.key for t in planned.trials if t.role == "trial"], cscv_blocks)
+    if overfit is not None:
+        from r2k.reports.runfolder import write_json
+
+        write_json(folder / "overfitting.json", overfit)
+    return SweepOutcome(folder, trials, computed, reused, planned.window, baseline_rows, shorter, overfit)
+
+
+def trial_statistics(folder: Path, keys: list[str], cscv_blocks: int) -> dict | None:
+    """The overfitting statistics of the trials ``keys`` from the folder's returns store (None below 2 trials)."""
+    from r2k.runner.sweep_returns import read_returns
+
+    if len(keys) < 2:
+        return None
+    from r2k.reports.overfitting import sweep_statistics
+    from r2k.runner.sweep_returns import returns_matrix
+
+    series = read_returns(folder, keys)
+    keys = [k for k in keys if k in series]  # a failed combination has no returns
+    if len(keys) < 2:
+        return None
+    return sweep_statistics(returns_matrix(series, keys), blocks=cscv_blocks)
 
 
 def check_sweep_folder(folder: Path, spec: dict) -> dict:
@@ -364,8 +442,12 @@ def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers
     combos = combinations(grid)
     tasks = [Task(str(i), replace(base, params={**base.params, **c}).to_dict(), home, basis) for i, c in enumerate(combos)]
     rows: dict[str, dict] = {}
-    run_tasks(tasks, lambda row: rows.__setitem__(row["key"], row), workers=workers, scheduler=scheduler,
-              dask_local=dask_local)
+
+    def keep(row: dict) -> None:
+        row.pop(RETURNS, None)
+        rows[row["key"]] = row
+
+    run_tasks(tasks, keep, workers=workers, scheduler=scheduler, dask_local=dask_local)
     for key, row in rows.items():
         row["p"] = combos[int(key)]
     return rank(rows.values(), metric)
@@ -373,55 +455,125 @@ def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers
 
 @dataclass
 class SweepResult:
-    """Every combination's row (its parameters ``p.*`` and metrics), ranked by ``metric``."""
+    """A sweep in memory: its trials ranked by ``metric``, the baselines, shorter runs, and every
+    combination's daily returns (what ``.overfitting`` is computed from)."""
 
     base: RunSpec
     grid: dict[str, list[Any]]
     metric: str
-    rows: list[dict]
+    rows: list[dict]  # the trials over the window, best first
+    baselines: list[dict] = field(default_factory=list)
+    shorter: list[dict] = field(default_factory=list)
+    window: SweepWindow | None = None
+    returns: dict[str, Any] = field(default_factory=dict)  # key -> daily returns (pd.Series)
+    cscv_blocks: int = 16
 
     @property
     def results(self):
+        """Every row as results.csv holds it: trials ranked, then baselines, then shorter runs (``role``)."""
         import pandas as pd
 
-        return pd.DataFrame([{k: v for k, v in r.items() if k != "p"} for r in self.rows])
+        rows = [{"role": "trial", **r} for r in self.rows] + self.baselines + self.shorter
+        return pd.DataFrame([{k: v for k, v in r.items() if k != "p"} for r in rows])
+
+    @property
+    def overfitting(self) -> dict | None:
+        """The overfitting statistics of the trials (reports/overfitting.py; None below 2 trials)."""
+        if len(self.rows) < 2:
+            return None
+        from r2k.reports.overfitting import sweep_statistics
+        from r2k.runner.sweep_returns import returns_matrix
+
+        keys = [r["key"] for r in self.rows]
+        return sweep_statistics(returns_matrix(self.returns, keys), blocks=self.cscv_blocks)
 
     def save(self, folder: str | Path) -> Path:
-        """Write results.csv and sweep.json (a folder a later ``r2k sweep`` of the same settings extends)."""
-        from r2k.reports.metrics import SUMMARY_KEYS
+        """Write results.csv, returns.bin and sweep.json (a folder a later ``r2k sweep`` of the same settings extends)."""
+        from r2k.runner.sweep_returns import ReturnsJournal
 
         folder = Path(folder)
-        open_sweep_folder(folder, {"spec": self.base.to_dict(), "metric": self.metric, "combinations": len(self.rows),
-                                   "grid": {k: [_cell(v) for v in vs] for k, vs in self.grid.items()}})
-        columns = ["key"] + [f"p.{k}" for k in self.grid] + list(SUMMARY_KEYS) + ["xirr"]
-        write_table(folder / "results.csv", self.rows, list(dict.fromkeys(columns)))
+        about = {"spec": self.base.to_dict(), "metric": self.metric, "combinations": len(self.rows) + len(self.shorter),
+                 "grid": {k: [_cell(v) for v in vs] for k, vs in self.grid.items()}}
+        if self.window is not None:
+            about["window"] = self.window.to_dict()
+        open_sweep_folder(folder, about)
+        rows = [{"role": "trial", **r} for r in self.rows] + self.baselines + self.shorter
+        journal = ReturnsJournal(folder)
+        try:
+            for r in rows:
+                if r["key"] in self.returns:
+                    journal.append(r["key"], self.returns[r["key"]])
+        finally:
+            journal.close()
+        write_table(folder / "results.csv", rows, result_columns(self.grid, self.base))
         return folder
 
 
+@dataclass
+class SweepTasks:
+    """A sweep's work: its window, one task per combination (grid order), and the baselines."""
+
+    window: SweepWindow
+    trials: list[Task]  # role trial, or shorter (--allow-shorter)
+    baselines: list[Task]
+
+    @property
+    def tasks(self) -> list[Task]:
+        return self.baselines + self.trials  # the reference rows first: an interrupted sweep has them
+
+
 def make_tasks(base: RunSpec, combos: list[dict[str, Any]], *, store, offline: bool,
-               warn: Callable[[str], None] | None, basis: str) -> list[Task]:
-    """One Task per combination, after validating every one and loading (or, online, refreshing)
-    all the data they need, once, here: workers never touch the network."""
+               warn: Callable[[str], None] | None, basis: str, allow_shorter: bool = False) -> SweepTasks:
+    """The sweep's tasks, after validating every combination and loading (or, online, refreshing)
+    all the data they need, once, here: workers never touch the network. Every combination runs
+    over the one window of runner/sweep_window.py; the baselines over it too."""
     from r2k.data import loader
+    from r2k.runner.baselines import baselines
     from r2k.runner.engine import required_data
+    from r2k.runner.sweep_window import sweep_window
 
     note = warn or (lambda m: None)
-    prices, series = set(), set()
-    for params in combos:
-        p, sr = required_data(replace(base, params={**base.params, **params}))
-        prices |= p
+    specs = [replace(base, params={**base.params, **params}) for params in combos]
+    needs: list[set[str]] = []
+    series: set[str] = set()
+    for s in specs:
+        p, sr = required_data(s)
+        needs.append(p)
         series |= sr
-    for name in sorted(prices):
-        loader.get(name, series=False, store=store, offline=offline, warn=note)
+    held = {b.spec.params["symbol"] for b in baselines(base, None, None)}
+    loaded = {name: loader.get(name, series=False, store=store, offline=offline, warn=note)
+              for name in sorted(set().union(*needs) | held)}
     for name in sorted(series):
         loader.get(name, series=True, store=store, offline=offline, warn=note)
-    source = strategy_source_sha(base)
-    specs = [replace(base, params={**base.params, **params}) for params in combos]
-    return [Task(combo_key(base, s.params, source), s.to_dict(), str(store.root), basis) for s in specs]
+    ranges = {n: (st.data.index[0], st.data.index[-1]) for n, st in loaded.items()}
+    window = sweep_window(needs, ranges, {n: st.data.index for n, st in loaded.items()}, start=base.start,
+                          end=base.end, allow_shorter=allow_shorter)
+    ws, we = f"{window.start:%Y-%m-%d}", f"{window.end:%Y-%m-%d}"
+    source, home = strategy_source_sha(base), str(store.root)
+    trials = []
+    for i, s in enumerate(specs):
+        if i in window.shorter:
+            lo, hi, _ = window.shorter[i]
+            s, role = replace(s, start=f"{lo:%Y-%m-%d}", end=f"{hi:%Y-%m-%d}"), "shorter"
+        else:
+            s, role = replace(s, start=ws, end=we), "trial"
+        trials.append(Task(combo_key(s, s.params, source), s.to_dict(), home, basis, role))
+    refs = []
+    for b in baselines(base, ws, we):
+        sym = b.spec.params["symbol"]
+        lo, hi = ranges[sym]
+        if lo > window.start or hi < window.end:
+            note(f"baseline {b.label} left out: {sym} data {lo:%Y-%m-%d}..{hi:%Y-%m-%d} does not cover the sweep "
+                 f"window {window.text()}")
+            continue
+        refs.append(Task(combo_key(b.spec, b.spec.params, strategy_source_sha(b.spec)), b.spec.to_dict(), home, basis,
+                         "baseline", b.label))
+    return SweepTasks(window, trials, refs)
 
 
 def sweep_in_memory(base: RunSpec, grid: dict[str, list[Any]], *, metric: str = "cagr", workers: int = 1,
-                    store=None, offline: bool = False, warn: Callable[[str], None] | None = None) -> SweepResult:
+                    store=None, offline: bool = False, warn: Callable[[str], None] | None = None,
+                    allow_shorter: bool = False, cscv_blocks: int = 16) -> SweepResult:
     """Every combination of ``grid`` on ``base``, computed in memory (the Python API's sweep)."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
@@ -429,10 +581,19 @@ def sweep_in_memory(base: RunSpec, grid: dict[str, list[Any]], *, metric: str = 
     if metric not in METRICS:
         raise UsageError(f"metric must be one of {', '.join(METRICS)}, not {metric!r}")
     store = store or Store()
-    tasks = make_tasks(base, combinations(grid), store=store, offline=offline, warn=warn, basis=base.stats)
+    planned = make_tasks(base, combinations(grid), store=store, offline=offline, warn=warn, basis=base.stats,
+                         allow_shorter=allow_shorter)
     rows: list[dict] = []
-    run_tasks(tasks, rows.append, workers=workers)
-    return SweepResult(base, grid, metric, rank(rows, metric))
+    returns: dict[str, Any] = {}
+
+    def keep(row: dict) -> None:
+        returns[row["key"]] = row.pop(RETURNS)
+        rows.append(row)
+
+    run_tasks(planned.tasks, keep, workers=workers)
+    by_role = {r: [row for row in rows if row["role"] == r] for r in ROLES}
+    return SweepResult(base, grid, metric, rank(by_role["trial"], metric), by_role["baseline"],
+                       rank(by_role["shorter"], metric), planned.window, returns, cscv_blocks)
 
 
 def write_table(path: Path, rows: list[dict], columns: list[str]) -> None:

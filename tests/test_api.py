@@ -155,14 +155,14 @@ def test_compare_and_sweep_in_memory_write_nothing(home, tmp_path):
 
     sw = r2k.sweep("trend-filter", {"window": [20, 60]}, params={"risk_off": "SPY"}, benchmark="none", offline=True)
     assert not (tmp_path / "sweeps").exists()
-    got = sw.results
+    got = sw.results[sw.results["role"] == "trial"]
     assert sorted(got["p.window"]) == [20, 60] and got["cagr"].is_monotonic_decreasing
     for _, row in got.iterrows():
         one = r2k.run("trend-filter", params={"window": int(row["p.window"]), "risk_off": "SPY"}, benchmark="none",
                       engine="vector", offline=True)
         assert row["cagr"] == pytest.approx(one.metrics["cagr"], rel=1e-12)
     saved = sw.save(tmp_path / "sw")
-    assert len(pd.read_csv(saved / "results.csv")) == 2
+    assert list(pd.read_csv(saved / "results.csv")["role"]) == ["trial", "trial", "baseline"]  # IWM held
 
 
 def test_run_folders_are_named_by_strategy_and_symbol_and_listed(home, tmp_path):

@@ -71,7 +71,7 @@ def test_interrupted_sweep_resumes_without_recomputing(synth_home, tmp_path, mon
     def crashing(task):
         if len(calls) == 3:
             raise KeyboardInterrupt
-        calls.append(task.key)
+        calls.append((task.key, task.role))
         return real(task)
 
     monkeypatch.setattr(sweep_mod, "evaluate", crashing)
@@ -80,13 +80,16 @@ def test_interrupted_sweep_resumes_without_recomputing(synth_home, tmp_path, mon
         sweep_mod.sweep(base, grid, folder, offline=True, workers=1)
     with (folder / "results.csv").open() as fh:
         kept = [r["key"] for r in csv.DictReader(fh)]
-    assert sorted(kept) == sorted(calls)  # every finished combination was on disk at the crash
+    assert sorted(kept) == sorted(k for k, _ in calls)  # every finished combination was on disk at the crash
+    assert [r for _, r in calls] == ["baseline", "trial", "trial"]  # the reference row (IWM held) comes first
 
     counted = []
-    monkeypatch.setattr(sweep_mod, "evaluate", lambda task: counted.append(task.key) or real(task))
+    monkeypatch.setattr(sweep_mod, "evaluate", lambda task: counted.append((task.key, task.role)) or real(task))
     out = sweep_mod.sweep(base, grid, folder, offline=True, workers=1)
-    assert len(counted) == 2 and not set(counted) & set(calls)
-    assert (out.computed, out.reused) == (2, 3)
+    assert len(counted) == 3 and not {k for k, _ in counted} & {k for k, _ in calls}
+    assert {r for _, r in counted} == {"trial"}
+    assert (out.computed, out.reused) == (3, 2)
+    assert [b["label"] for b in out.baselines] == ["IWM held (the strategy's main symbol)"]
     assert sorted(int(r["p.window"]) for r in out.rows) == [20, 40, 60, 80, 100]
     cagrs = [float(r["cagr"]) for r in out.rows]
     assert cagrs == sorted(cagrs, reverse=True)  # ranked by the metric
@@ -195,7 +198,7 @@ def test_cli_sweep_writes_ranked_results_and_heatmap(synth_home, tmp_path):
             "--benchmark", "none", "--out", str(out), "--metric", "sharpe"]
     res = CliRunner().invoke(cli, args)
     assert res.exit_code == 0, res.output
-    rows = list(csv.DictReader((out / "results.csv").open()))
+    rows = [r for r in csv.DictReader((out / "results.csv").open()) if r["role"] == "trial"]
     assert len(rows) == 6
     sharpes = [float(r["sharpe"]) for r in rows]
     assert sharpes == sorted(sharpes, reverse=True)
@@ -246,7 +249,7 @@ def test_user_strategy_sweeps_in_worker_processes(synth_home, tmp_path, executor
     res = CliRunner().invoke(cli, ["sweep", "half-half", "--strategy-path", str(folder), "-g", "weight=0:1:0.5",
                                    "--offline", "--benchmark", "none", "--out", str(out), *executor])
     assert res.exit_code == 0, res.output
-    rows = {float(r["p.weight"]): r for r in csv.DictReader((out / "results.csv").open())}
+    rows = {float(r["p.weight"]): r for r in csv.DictReader((out / "results.csv").open()) if r["role"] == "trial"}
     assert set(rows) == {0.0, 0.5, 1.0}
     # weight 1 is buy-and-hold IWM bought at the second day's open: check against the prices
     iwm = random_walk(1500, seed=11, start="2010-01-01")
