@@ -121,7 +121,19 @@ def compute_metrics(result, basis: str = "daily") -> dict:
         final_value=float(result.equity["value"].iloc[-1]), cashflows=result.cashflows,
         trades=result.trades, equity=result.equity, basis=basis, rf=getattr(result, "rf", 0.0),
     )
-    return with_outcome(started_from_zero(m, result), getattr(result, "outcome", None))
+    m = with_outcome(started_from_zero(m, result), getattr(result, "outcome", None))
+    return with_real(m, result, result.returns, result.equity["value"], result.cashflows, basis)
+
+
+def with_real(m: dict, result, returns, value, cashflows, basis: str) -> dict:
+    """``m`` plus ``m["real"]``: the real metrics (reports.real) when the run asked for them (--real)."""
+    cpi = getattr(result, "cpi", None)
+    if not getattr(result.spec, "real", False) or cpi is None:
+        return m
+    from r2k.reports.real import deflator, real_metrics
+
+    d = deflator(cpi, value.index)
+    return {**m, "real": started_from_zero(real_metrics(returns, value, cashflows, d, basis=basis), result)}
 
 
 def with_outcome(m: dict, outcome: dict | None) -> dict:
@@ -186,6 +198,12 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
         result.trades.to_csv(folder / "trades.csv", index=False, float_format="%.10g")
         result.cashflows.to_csv(folder / "cashflows.csv", index=False, float_format="%.10g")
         result.decisions.to_csv(folder / "decisions.csv", index=False)
+        if getattr(result.spec, "real", False) and getattr(result, "cpi", None) is not None:
+            from r2k.reports.real import deflator, real_table
+
+            value = result.equity["value"]
+            real_table(value, deflator(result.cpi, value.index)).to_csv(
+                folder / "real.csv", date_format="%Y-%m-%d", float_format="%.10g")
         write_json(folder / "manifest.json", manifest(result))
         if tearsheet:
             result.tearsheet(folder / "tearsheet.html")

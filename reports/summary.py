@@ -23,6 +23,20 @@ ROWS = [
 ]
 
 
+#: The --real block: the same numbers in dollars of the run's end month (reports.real).
+REAL_ROWS = [
+    ("initial_cash", "Initial balance", "money"),
+    ("contributed", "Contributed", "money"),
+    ("withdrawn", "Withdrawn", "money"),
+    ("final_value", "Final balance", "money"),
+    ("total_return", "Total return (time-weighted)", "pct"),
+    ("cagr", "CAGR (time-weighted)", "pct"),
+    ("xirr", "XIRR (money-weighted)", "pct"),
+    ("max_drawdown", "Max drawdown", "pct"),
+    ("best_year", "Best year", "pct"),
+    ("worst_year", "Worst year", "pct"),
+]
+
 #: Rows shown only when the run's metrics hold them (withdrawal plans, fixed-dollar ones for the rates).
 OPTIONAL = ("xirr", "withdrawn", "depleted_on", "safe_withdrawal_rate", "perpetual_withdrawal_rate")
 
@@ -54,14 +68,16 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
 
     cash0 = float(result.cashflows["amount"].iloc[0])
     final = float(result.benchmark_value.iloc[-1])
-    from r2k.reports.runfolder import started_from_zero, with_outcome
+    from r2k.reports.runfolder import started_from_zero, with_outcome, with_real
 
     equity = result.benchmark_value.to_frame("value")
     flows = getattr(result, "benchmark_cashflows", None)
+    flows = result.cashflows if flows is None else flows
     m = summarize(result.benchmark, start=result.start, initial_cash=cash0, final_value=final,
-                  cashflows=result.cashflows if flows is None else flows,
-                  trades=getattr(result, "benchmark_trades", None), equity=equity, basis=basis, rf=result.rf)
-    return with_outcome(started_from_zero(m, result), getattr(result, "benchmark_outcome", None))
+                  cashflows=flows, trades=getattr(result, "benchmark_trades", None), equity=equity, basis=basis,
+                  rf=result.rf)
+    m = with_outcome(started_from_zero(m, result), getattr(result, "benchmark_outcome", None))
+    return with_real(m, result, result.benchmark, result.benchmark_value, flows, basis)
 
 
 def summary_frame(result):
@@ -99,6 +115,17 @@ def format_summary(result, bench: dict | None = None) -> str:
         lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>{colw}}" for v in vals))
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown (peak -> trough)':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
+    if m.get("real"):
+        real_b = (bench or {}).get("real") if bench else None
+        lines.append("")
+        lines.append(f"In dollars of {m['real']['dollars_of']} (--real)")
+        for key, label, kind in REAL_ROWS:
+            if key in ("xirr", "withdrawn") and key not in m["real"]:
+                continue
+            vals = [_fmt(m["real"].get(key), kind)] + ([_fmt(real_b.get(key), kind)] if real_b else [])
+            lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>{colw}}" for v in vals))
+        if result.assumptions.get("real"):
+            lines.append(f"{result.assumptions['real'][0].upper()}{result.assumptions['real'][1:]}.")
     spec = result.spec
     if result.assumptions.get("deposits"):
         lines.append(f"Deposits: {result.assumptions['deposits']}.")

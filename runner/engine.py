@@ -483,6 +483,10 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
                                    + f", after an initial ${spec.cash:,.2f}"
                                    + (", grown with CPI as published" if spec.inflation_adjust else "")
                                    + (f", until {spec.withdraw_from}" if spec.withdraw_from else ""))
+    if spec.real and run_cpi(spec, inputs) is not None:
+        from r2k.reports.real import deflator
+
+        assumptions["real"] = deflator(run_cpi(spec, inputs), calendar).how()
     if schedule is not None and schedule.withdraws:
         what = (f"${spec.withdraw:,.2f}" + (" in start-day dollars (grown with CPI as published)"
                                              if spec.inflation_adjust else "")

@@ -185,3 +185,59 @@ def test_bad_withdrawal_settings_are_one_line_exit_2(tmp_path, args, text):
     line = one_line_error(res, 2)
     assert text in line
     assert not (tmp_path / "x").exists()
+
+
+# ---------------------------------------------------------------------------------------------
+# real (inflation-adjusted) results, issue 13 point 3
+
+
+def _cpi_month(month: str) -> float:
+    cpi = pd.read_csv(real_data_dir() / "fred" / "CPIAUCSL.csv", dtype={"date": str})
+    return float(cpi.loc[cpi["date"] == f"{month}-01", "value"].iloc[0])
+
+
+@needs_real_data
+@pytest.mark.parametrize("engine", ["vector", "backtrader"])
+def test_real_cagr_of_iwm_equals_nominal_growth_deflated_by_cpi(real_home, monkeypatch, engine):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    res = r2k.run("buy-and-hold", symbol="IWM", start="2003-01-02", end="2025-09-26", real=True, benchmark="none",
+                  engine=engine, offline=True)
+    raw = _raw("IWM").loc["2003-01-02":"2025-09-26"]
+    first_open = raw["open"].iloc[1] * raw["adj_close"].iloc[1] / raw["close"].iloc[1]  # bought at the 2nd day's open
+    nominal = raw["adj_close"].iloc[-1] / first_open
+    real_growth = nominal * _cpi_month("2003-01") / _cpi_month("2025-09")
+    years = (raw.index[-1] - raw.index[0]).days / 365.25
+    real = res.metrics["real"]
+    assert real["dollars_of"] == "2025-09"
+    assert real["cagr"] == pytest.approx(real_growth ** (1 / years) - 1, rel=1e-9)
+    assert real["total_return"] == pytest.approx(real_growth - 1, rel=1e-9)
+    assert real["final_value"] == pytest.approx(res.metrics["final_value"], rel=1e-12)  # the base month's dollars
+    assert real["initial_cash"] == pytest.approx(10_000 * _cpi_month("2025-09") / _cpi_month("2003-01"), rel=1e-12)
+    assert res.metrics["cagr"] == pytest.approx(nominal ** (1 / years) - 1, rel=1e-9)
+
+
+@needs_real_data
+def test_real_results_over_the_2025_10_gap_interpolate_and_say_so(real_home, monkeypatch, tmp_path):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    res = r2k.run("dca", symbol="XLF", start="2025-01-02", end="2026-08-21", cash=1000, contribute=100, real=True,
+                  benchmark="none", engine="vector", offline=True)
+    assert "2025-10" in res.assumptions["real"] and "interpolated geometrically" in res.assumptions["real"]
+    folder = res.save(tmp_path / "run")
+    table = pd.read_csv(folder / "real.csv", index_col="date", parse_dates=True)
+    base = _cpi_month("2026-08")
+    october = np.sqrt(_cpi_month("2025-09") * _cpi_month("2025-11"))
+    assert table.loc["2025-10-15", "factor"] == pytest.approx(base / october, rel=1e-9)
+    assert table.loc["2025-11-03", "factor"] == pytest.approx(base / _cpi_month("2025-11"), rel=1e-9)
+    # real XIRR: every flow and the end balance in 2026-08 dollars discount to zero at that rate
+    flows = res.cashflows
+    dates = pd.DatetimeIndex(pd.to_datetime(flows["date"]))
+    factors = table["factor"].reindex(dates).to_numpy()
+    amounts = np.r_[-flows["amount"].to_numpy() * factors, table["value"].iloc[-1]]
+    when = np.r_[[(d - dates[0]).days / 365.0 for d in dates], (table.index[-1] - dates[0]).days / 365.0]
+    x = res.metrics["real"]["xirr"]
+    assert abs(np.sum(amounts / (1 + x) ** when)) < 1e-6 * 1000
+    assert res.metrics["real"]["contributed"] == pytest.approx(float((flows["amount"].iloc[1:] * factors[1:]).sum()), rel=1e-9)
