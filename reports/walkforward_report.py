@@ -31,6 +31,7 @@ def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsh
         pd.DataFrame(rows).to_csv(folder / "windows.csv", index=False)
         wf.oos_returns.rename_axis("date").to_frame("return").to_csv(folder / "oos_returns.csv", date_format="%Y-%m-%d")
         write_json(folder / "metrics.json", {"out_of_sample": oos, "in_sample_best": {**ins, "params": wf.insample_params},
+                                             "is_vs_oos_sharpe": _json_safe(wf.decay),
                                              "metric": metric, "spec": base.to_dict()})
         if tearsheet:
             from r2k.reports.tearsheet import render
@@ -43,6 +44,20 @@ def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsh
     return folder
 
 
+def _json_safe(d: dict) -> dict:
+    return {k: (None if isinstance(v, float) and v != v else v) for k, v in d.items()}
+
+
+def decay_line(wf) -> str:
+    """IS vs OOS Sharpe of the chosen combinations in plain words."""
+    d = wf.decay
+    if not d["folds"]:
+        return "in-sample vs out-of-sample Sharpe: no fold has both"
+    ratio = "" if d["ratio"] != d["ratio"] else f" (out of sample keeps {d['ratio']:.0%} of it)"
+    return (f"Sharpe of the chosen combination: {d['mean_is']:.2f} in training, {d['mean_oos']:.2f} out of sample "
+            f"on average over {d['folds']} folds; decay {d['decay']:.2f}{ratio}")
+
+
 def format_windows(wf, metric: str) -> str:
     from r2k.reports.sweep_report import _fmt
 
@@ -50,8 +65,9 @@ def format_windows(wf, metric: str) -> str:
     for c in wf.chosen:
         params = ", ".join(f"{k}={v}" for k, v in c["params"].items())
         rows.append((f"{c['train_start']}..{c['train_end']}", f"{c['train_end']}..{c['test_end']}", params,
-                     _fmt(metric, c["train_metric"]), f"{100 * c['test_return']:.2f}%"))
-    head = ("train", "test (from the close of)", "chosen", f"train {metric}", "test return")
+                     _fmt(metric, c["train_metric"]), f"{100 * c['test_return']:.2f}%",
+                     _fmt("sharpe", c.get("train_sharpe")), _fmt("sharpe", c.get("test_sharpe"))))
+    head = ("train", "test (from the close of)", "chosen", f"train {metric}", "test return", "IS Sharpe", "OOS Sharpe")
     widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
     lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))]
     for r in rows:
@@ -60,4 +76,5 @@ def format_windows(wf, metric: str) -> str:
     ins = float((1 + wf.insample_returns).prod() - 1)
     lines.append(f"\nout-of-sample total return {100 * oos:.2f}%  vs in-sample best "
                  f"({', '.join(f'{k}={v}' for k, v in wf.insample_params.items())}) {100 * ins:.2f}% (hindsight)")
+    lines.append(decay_line(wf))
     return "\n".join(lines)

@@ -70,11 +70,26 @@ def make_windows(calendar: pd.DatetimeIndex, train: pd.DateOffset, test: pd.Date
 @dataclass
 class WalkForward:
     windows: list[Window]
-    chosen: list[dict[str, Any]]  # per window: params, train metric, test metrics
+    chosen: list[dict[str, Any]]  # per window: params, train metric, test return, train and test Sharpe
     oos_returns: pd.Series
     insample_params: dict[str, Any]
     insample_returns: pd.Series
     benchmark: pd.Series | None
+
+    @property
+    def decay(self) -> dict:
+        """In-sample (training) vs out-of-sample (test) Sharpe of the chosen combinations, per fold
+        and on average (reports.overfitting.walkforward_decay: decay = mean IS - mean OOS)."""
+        from r2k.reports.overfitting import walkforward_decay
+
+        return walkforward_decay([c["train_sharpe"] for c in self.chosen], [c["test_sharpe"] for c in self.chosen])
+
+
+def _float(v: Any) -> float:
+    try:
+        return float(v)
+    except (TypeError, ValueError):
+        return float("nan")
 
 
 def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
@@ -98,7 +113,8 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
         pieces.append(res.returns)
         chosen.append({"train_start": f"{w.train_start:%Y-%m-%d}", "train_end": f"{w.train_end:%Y-%m-%d}",
                        "test_end": f"{w.test_end:%Y-%m-%d}", "params": params, "train_metric": best[metric],
-                       "test_return": float((1 + res.returns).prod() - 1)})
+                       "test_return": float((1 + res.returns).prod() - 1),
+                       "train_sharpe": _float(best.get("sharpe")), "test_sharpe": _float(res.metrics.get("sharpe"))})
         if on_step is not None:
             on_step(i + 1, steps)
     oos = pd.concat(pieces)

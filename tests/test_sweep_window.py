@@ -195,3 +195,29 @@ def test_vtwo_example_ranks_all_four_over_one_window(real_home, tmp_path):
     header = res.stdout.splitlines()[0]
     assert f"sweep window {vtwo.iloc[0]}.." in header and "VTWO data starts" in header
     assert "deflated Sharpe probability" in res.stdout.splitlines()[-1]
+
+
+def test_walkforward_reports_in_and_out_of_sample_sharpe_per_fold(home, tmp_path):
+    out = tmp_path / "wf"
+    res = invoke("walkforward", "trend-filter", "-g", "window=20,60", "-p", "risk_off=SPY", "--train", "1y",
+                 "--test", "1y", "--offline", "--workers", "1", "--benchmark", "none", "--out", out, "--no-tearsheet",
+                 env={"R2K_HOME": str(home.root)})
+    assert res.exit_code == 0, res.output
+    windows = pd.read_csv(out / "windows.csv")
+    oos = pd.read_csv(out / "oos_returns.csv", parse_dates=["date"]).set_index("date")["return"]
+    assert len(windows) >= 2
+
+    def sharpe(r):
+        x = np.asarray(r, dtype=float)
+        return x.mean() / x.std(ddof=1) * np.sqrt(252)
+
+    for _, w in windows.iterrows():
+        test = oos[(oos.index > pd.Timestamp(w["train_end"])) & (oos.index <= pd.Timestamp(w["test_end"]))]
+        assert w["test_sharpe"] == pytest.approx(sharpe(test), rel=1e-9)
+        train = r2k.run("trend-filter", params={"window": int(w["p.window"]), "risk_off": "SPY"}, benchmark="none",
+                        engine="vector", start=w["train_start"], end=w["train_end"], offline=True)
+        assert w["train_sharpe"] == pytest.approx(sharpe(train.returns), rel=1e-9)
+    decay = windows["train_sharpe"].mean() - windows["test_sharpe"].mean()
+    saved = json.loads((out / "metrics.json").read_text())["is_vs_oos_sharpe"]
+    assert saved["decay"] == pytest.approx(decay, rel=1e-12) and saved["folds"] == len(windows)
+    assert f"decay {decay:.2f}" in res.stdout
