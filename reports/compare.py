@@ -5,18 +5,20 @@ window and never load data or re-run anything. Every number comes from
 :func:`r2k.reports.metrics.summarize` on each member's own series (quantstats' first-column date
 matching, which trims every column to the first one's start, is never used).
 
-Charts are drawn with matplotlib's Agg backend into inline SVG with the text as paths, so
-``index.html`` needs nothing from the web: no scripts, fonts, styles or images.
+Charts are inline SVG drawn by :mod:`r2k.reports.chart_svg` (growth with a log-scale switch,
+drawdowns, rolling 12-month returns, annual returns as bars) with their numbers beside them, and
+one small inline script (:mod:`r2k.reports.chart_interact`) adds hover values, legend toggles and
+the scale switch; ``index.html`` needs nothing from the web: no external scripts, fonts, styles or
+images. Lines that coincide are dashed and offset, and their legend says which they equal
+(:mod:`r2k.reports.chart_rules`).
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import html
-import io
 import json
 import math
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -159,90 +161,79 @@ def _colors(members: list[Member]) -> list[str]:
     return out
 
 
-def _style(m: Member) -> dict[str, Any]:
-    """The benchmark dashed and underneath; strategies solid and slightly see-through, so overlaps show."""
-    return {"linestyle": "--", "zorder": 2, "alpha": 0.9} if m.is_benchmark else {"zorder": 3, "alpha": 0.85}
+def _line(m: Member, values, color: str):
+    """A member's line: the benchmark dashed and thinner, strategies solid and slightly see-through."""
+    from r2k.reports.chart_svg import Series
+
+    if m.is_benchmark:
+        return Series(m.name, np.asarray(values, dtype=float), color, width=1.2, dash="5 3", opacity=0.9)
+    return Series(m.name, np.asarray(values, dtype=float), color, width=1.5, opacity=0.85)
 
 
-def svg(fig) -> str:
-    """A figure as an inline ``<svg>`` element: no XML prolog, metadata or namespace URLs."""
-    import matplotlib
-
-    buf = io.StringIO()
-    with matplotlib.rc_context({"svg.fonttype": "path", "svg.hashsalt": "r2k"}):
-        fig.savefig(buf, format="svg", metadata={"Date": None, "Creator": None, "Format": None, "Type": None})
-    text = buf.getvalue()
-    text = text[text.index("<svg"):]
-    text = re.sub(r"<metadata>.*?</metadata>\s*", "", text, flags=re.S)
-    text = re.sub(r'\s+xmlns(:\w+)?="[^"]*"', "", text)
-    return text.replace("<svg ", '<svg role="img" ', 1)
-
-
-def _figure(title: str, ylabel: str):
-    import matplotlib
-
-    matplotlib.use("Agg")
-    from matplotlib.figure import Figure
-
-    fig = Figure(figsize=(11, 4.3), dpi=100, layout="constrained")
-    ax = fig.subplots()
-    ax.set_title(title, loc="left", fontsize=12)
-    ax.set_ylabel(ylabel)
-    ax.grid(True, color="#dddddd", linewidth=0.6)
-    for side in ("top", "right"):
-        ax.spines[side].set_visible(False)
-    return fig, ax
-
-
-def _pct_axis(ax) -> None:
-    from matplotlib.ticker import FuncFormatter
-
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"{100 * v:.0f}%"))
+def _dates(members: list[Member]) -> pd.DatetimeIndex:
+    idx = members[0].equity.index
+    for m in members[1:]:
+        idx = idx.union(m.equity.index)
+    return pd.DatetimeIndex(idx)
 
 
 def growth_chart(members: list[Member]) -> str:
-    """Account value in dollars, with the money put in (cumulative contributions) drawn beside it."""
-    from matplotlib.ticker import FuncFormatter
+    """Account value in dollars, with the money put in (cumulative contributions) drawn beside it;
+    on a log axis when the balances span more than 10x (the page switches either way)."""
+    from r2k.reports.chart_svg import Series, line_chart
 
-    fig, ax = _figure("Growth of the account (dollars) and the money put in", "value ($)")
+    dates = _dates(members)
     colors = _colors(members)
-    for m, c in zip(members, colors, strict=True):
-        ax.plot(m.equity.index, m.equity["value"], color=c, linewidth=1.2, label=m.name, **_style(m))
+    lines = [_line(m, m.equity["value"].reindex(dates), c) for m, c in zip(members, colors, strict=True)]
     groups: dict[tuple, list[int]] = {}
     for i, m in enumerate(members):
-        key = tuple(m.money_in().round(6).items())
-        groups.setdefault(key, []).append(i)
+        groups.setdefault(tuple(m.money_in().round(6).items()), []).append(i)
     for idx in groups.values():
         m = members[idx[0]]
         names = ", ".join(members[i].name for i in idx)
-        ax.plot(m.equity.index, m.money_in(), color=colors[idx[0]], linewidth=1.0, linestyle=":",
-                drawstyle="steps-post", label=f"money put in ({names})")
-    ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: f"${v:,.0f}"))
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    return svg(fig)
+        lines.append(Series(f"money put in ({names})", m.money_in().reindex(dates).to_numpy(dtype=float),
+                            colors[idx[0]], width=1.0, dash="1.5 2.5", step=True, opacity=0.9))
+    balances = [ln.values for ln in lines[:len(members)]]
+    from r2k.reports.chart_rules import default_log
+
+    return line_chart("growth", "Growth of the account (dollars) and the money put in", dates, lines, fmt="money",
+                      log_option=True, log_default=default_log(balances))
 
 
 def drawdown_chart(members: list[Member]) -> str:
     """Drawdown of each member's time-weighted wealth from its running peak (percent)."""
-    fig, ax = _figure("Drawdown (time-weighted, from the running peak)", "drawdown")
+    from r2k.reports.chart_svg import line_chart
+
+    dates = _dates(members)
+    lines = []
     for m, c in zip(members, _colors(members), strict=True):
         dd = pd.concat([pd.Series([0.0], index=[m.start]), M.drawdown_series(m.returns)])
-        ax.plot(dd.index, dd.to_numpy(), color=c, linewidth=1.0, label=m.name, **_style(m))
-    _pct_axis(ax)
-    ax.legend(loc="lower left", fontsize=8, frameon=False)
-    return svg(fig)
+        lines.append(_line(m, dd.reindex(dates).to_numpy(dtype=float), c))
+    return line_chart("drawdown", "Drawdown (time-weighted, from the running peak)", dates, lines, fmt="pct")
 
 
 def rolling_chart(members: list[Member]) -> str:
     """Trailing 12-month time-weighted returns at each month end (percent)."""
-    fig, ax = _figure("Rolling 12-month return (time-weighted, at month ends)", "12-month return")
-    for m, c in zip(members, _colors(members), strict=True):
-        r = rolling_12m(m.returns)
-        ax.plot(r.index, r.to_numpy(), color=c, linewidth=1.1, label=m.name, **_style(m))
-    ax.axhline(0.0, color="#888888", linewidth=0.8)
-    _pct_axis(ax)
-    ax.legend(loc="upper left", fontsize=8, frameon=False)
-    return svg(fig)
+    from r2k.reports.chart_svg import line_chart
+
+    rolls = [rolling_12m(m.returns) for m in members]
+    dates = pd.DatetimeIndex(sorted(set().union(*(r.index for r in rolls))))
+    if len(dates) < 2:
+        return ""
+    lines = [_line(m, r.reindex(dates).to_numpy(dtype=float), c)
+             for m, r, c in zip(members, rolls, _colors(members), strict=True)]
+    return line_chart("rolling", "Rolling 12-month return (time-weighted, at month ends)", dates, lines, fmt="pct")
+
+
+def annual_chart(members: list[Member], annual: pd.DataFrame, partial: dict[int, str]) -> str:
+    """Calendar-year returns as grouped bars (the annual table, drawn); partial years marked *."""
+    from r2k.reports.chart_svg import Series, bar_chart
+
+    labels = [str(y) for y in annual.index]
+    series = [Series(m.name, annual[m.name].to_numpy(dtype=float), c)
+              for m, c in zip(members, _colors(members), strict=True)]
+    return bar_chart("annual-bars", "Annual returns (time-weighted; * partial year)", labels, series,
+                     partial={str(y) for y in partial})
 
 
 # --------------------------------------------------------------------------------------------
@@ -371,16 +362,19 @@ def render_html(*, title: str, members: list[Member], summary: pd.DataFrame, ann
     ready-made ``<section>`` blocks (every start date, simulated paths) placed after the charts."""
     start, end = window
     warn_html = ("<ul class=\"warn\">" + "".join(f"<li>{html.escape(w)}</li>" for w in warnings) + "</ul>") if warnings else ""
-    figs = "".join(f'<figure id="{html.escape(k)}">{v}</figure>' for k, v in charts.items())
     links = "".join(
         f"<li>{html.escape(m.name)}: "
         + (f'<a href="{html.escape(m.link)}">tear sheet</a>' if m.link else "no tear sheet (--no-tearsheet)")
         + (f' &middot; <a href="{html.escape(m.folder)}">run folder</a>' if m.folder else "") + "</li>"
         for m in members if not m.is_benchmark)
     created = dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+    from r2k.reports import chart_interact
+
+    annual_bars = charts.get("annual-bars", "")
+    figs = "".join(v for k, v in charts.items() if k != "annual-bars")
     return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
-<title>{html.escape(title)}</title><style>{CSS}</style></head>
+<title>{html.escape(title)}</title><style>{CSS}{chart_interact.CSS}</style></head>
 <body>
 <h1>{html.escape(title)}</h1>
 <p id="window">Common window: <b>{start:%Y-%m-%d}</b> to <b>{end:%Y-%m-%d}</b>. Every row below covers exactly
@@ -391,7 +385,9 @@ this window (no series was trimmed to another's dates). Stats basis: <b>{basis}<
 <p class="note">Stdev, Sharpe and Sortino from {BASIS_WORDS[basis]}; risk-free rate {html.escape(rf_words(members))}.</p>
 <h2>Annual returns (time-weighted)</h2>
 {_annual_html(annual, partial_years(start, end))}
+{annual_bars}
 <h2>Charts</h2>
+<p class="note">Hover a chart for the values on that day; click a legend entry to hide or show it.</p>
 {figs}
 {"".join(sections)}
 <h2>Tear sheets and run folders</h2>
@@ -399,6 +395,7 @@ this window (no series was trimmed to another's dates). Stats basis: <b>{basis}<
 <h2>Assumptions</h2>
 {_assumptions_html(members, basis, bench_note)}
 <p class="note">Written by r2k on {created}.</p>
+{chart_interact.script_tag()}
 </body></html>
 """
 
@@ -409,7 +406,8 @@ def write(folder: Path, members: list[Member], *, title: str, basis: M.Basis, wi
     """Write index.html, summary.csv, summary.json and annual.csv into ``folder``; return the summary."""
     summary = summary_frame(members, basis)
     annual = annual_frame(members)
-    charts = {"growth": growth_chart(members), "drawdown": drawdown_chart(members), "rolling": rolling_chart(members)}
+    charts = {"growth": growth_chart(members), "drawdown": drawdown_chart(members), "rolling": rolling_chart(members),
+              "annual-bars": annual_chart(members, annual, partial_years(*window))}
     page = render_html(title=title, members=members, summary=summary, annual=annual, charts=charts, window=window,
                        basis=basis, warnings=warnings, bench_note=bench_note, sections=sections)
     (folder / "index.html").write_text(page, encoding="utf-8")

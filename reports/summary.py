@@ -146,4 +146,6 @@ def format_summary(result, bench: dict | None = None) -> str:
     lines.append(f"Prices: {a.get('prices', 'total-return adjusted')}.")
     lines.append(f"Signals: {a['signal_lag']}.")
     lines.append(f"Costs: {a['costs']}. Cash: {a['cash']}.")
-    return "\n".join(lines)
+    from r2k.reports.terminal import wrap_lines
+
+    return "\n".join(wrap_lines(lines))  # fits a 100-column terminal

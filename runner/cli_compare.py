@@ -151,10 +151,8 @@ def format_table(summary, start, end, basis: str) -> str:
             ("CAGR", lambda r: pct(r["cagr"])), ("XIRR", lambda r: pct(r["xirr"])),
             ("Stdev", lambda r: pct(r["volatility"])), ("Sharpe", lambda r: num(r["sharpe"])),
             ("Max DD", lambda r: pct(r["max_drawdown"])), ("Corr", lambda r: num(r["correlation"]))]
-    rows = summary.to_dict("records")
-    width = max(len(str(r["name"])) for r in rows)
-    lines = [f"common window {start:%Y-%m-%d}..{end:%Y-%m-%d}  (stats basis: {basis})",
-             f"{'':<{width}}  " + "  ".join(f"{h:>14}" for h, _ in cols)]
-    for r in rows:
-        lines.append(f"{r['name']:<{width}}  " + "  ".join(f"{fn(r):>14}" for _, fn in cols))
-    return "\n".join(lines)
+    from r2k.reports.terminal import table, wrap_lines
+
+    rows = [[str(r["name"]), *(fn(r) for _, fn in cols)] for r in summary.to_dict("records")]
+    head = wrap_lines([f"common window {start:%Y-%m-%d}..{end:%Y-%m-%d}  (stats basis: {basis})"])
+    return "\n".join([*head, table(["", *(h for h, _ in cols)], rows)])
