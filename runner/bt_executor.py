@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from r2k.data.errors import EngineError
+from r2k.runner.drift import band_breach
 from r2k.runner.execution import Execution
 from r2k.runner.plan import Plan
 from r2k.runner.sizing import order_deltas, raise_deltas
@@ -67,6 +68,7 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     wd, wr = plan.withdrawals()
     paid = np.zeros(n)
     next_open_kw = {"coc": False} if plan.fill == "next-open" else {}
+    rebalances: list[tuple[int, int, float]] = []
 
     class RuleExecutor(bt.Strategy):
         def __init__(self):
@@ -137,8 +139,15 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
                 value[i] = cash[i] = 0.0
                 shares[i] = 0.0
                 return
-            if trade_days[i]:
-                invest_only = not plan.decide[i]
+            breach = -1
+            if plan.banded and not plan.decide[i]:
+                held = self._holdings()
+                breach = band_breach(held, plan.closes[i], plan.weights[i], plan.band, plan.band_relative)
+                if breach >= 0:
+                    values = held * plan.closes[i]
+                    rebalances.append((i, breach, float(values[breach] / values.sum())))
+            if trade_days[i] or breach >= 0:
+                invest_only = not plan.decide[i] and breach < 0
                 if plan.fill == "close":
                     deltas = order_deltas(self._holdings(), self._cash(), plan.closes[i],
                                           plan.weights[i], cost, invest_only=invest_only,
@@ -185,4 +194,5 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     if np.isnan(value).any():
         raise EngineError("the account value became NaN; a price feed has a gap")
     return Execution(value=value, cash=cash, shares=shares, trades=trades, rejected=rejected,
-                     flows=np.asarray(plan.flows, dtype=np.float64) - paid, depleted=strategy.depleted)
+                     flows=np.asarray(plan.flows, dtype=np.float64) - paid, depleted=strategy.depleted,
+                     rebalances=rebalances)

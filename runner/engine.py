@@ -21,7 +21,7 @@ import pandas as pd
 from r2k.data import loader
 from r2k.data.align import PUBLICATION_LAG_BDAYS, adjusted_ohlc, common_window, on_calendar, trading_calendar
 from r2k.data.cash import RATE_SERIES, cash_index
-from r2k.data.errors import EngineError, R2KError, UsageError
+from r2k.data.errors import DataError, EngineError, R2KError, UsageError
 from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
 from r2k.runner.basis import Basis, run_basis
@@ -77,8 +77,13 @@ class Inputs:
 
 
 def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], spec: RunSpec, *,
-                store: Store, offline: bool, note: Callable[[str], None], providers: dict | None) -> Inputs:
-    """Load every symbol and series, clip the window to the data, align to one calendar."""
+                store: Store, offline: bool, note: Callable[[str], None], providers: dict | None,
+                typed: frozenset[str] = frozenset()) -> Inputs:
+    """Load every symbol and series, clip the window to the data, align to one calendar.
+
+    ``typed`` are assets the user typed as strategy input (a portfolio's weights): one that
+    cannot be loaded is a usage error (exit 2) naming it, before anything runs.
+    """
     bench = spec.benchmark
     start = pd.Timestamp(spec.start) if spec.start else None
     end = pd.Timestamp(spec.end) if spec.end else None
@@ -88,7 +93,13 @@ def load_inputs(traded: list[str], signals: list[str], series_ids: list[str], sp
         series_ids = series_ids + [RATE_SERIES]
 
     def load(name: str, series: bool) -> Stored:
-        return loader.get(name, series=series, store=store, offline=offline, warn=note, providers=providers, need_end=end)
+        try:
+            return loader.get(name, series=series, store=store, offline=offline, warn=note, providers=providers,
+                              need_end=end)
+        except DataError as exc:
+            if series or name not in typed:
+                raise
+            raise UsageError(f"unknown asset {name} in the weights: {exc}") from None
 
     stored = {s: load(s, False) for s in dict.fromkeys(priced + signals + ([bench] if bench else []))}
     stored_series = {s: load(s, True) for s in dict.fromkeys(series_ids)}
@@ -337,7 +348,9 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
         traded, signals, series_ids = strategy_symbols(cls), [], []
         description = " ".join((cls.__doc__ or "").strip().splitlines()[:2])
 
-    inputs = load_inputs(traded, signals, series_ids, spec, store=store, offline=offline, note=note, providers=providers)
+    typed = frozenset(traded) if is_rule and getattr(rule, "user_assets", False) else frozenset()
+    inputs = load_inputs(traded, signals, series_ids, spec, store=store, offline=offline, note=note, providers=providers,
+                         typed=typed)
     calendar = inputs.calendar
     schedule = build_schedule(calendar, spec, run_cpi(spec, inputs))
     if schedule.withdraws and not is_rule:
@@ -349,6 +362,7 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     if is_rule:
         dates, matrix, decision_rows = decide_all(rule, inputs, traded, signals, series_ids, vectorized=vectorized)
         weights, decide = fill_weights(calendar, dates, matrix)
+        band, band_relative = rule.drift_band()
         plan = Plan(
             calendar=calendar, assets=traded,
             opens=np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),
@@ -356,6 +370,7 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             decide=decide, weights=weights, flows=flows, fill=spec.fill,
             commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares,
             withdraw=schedule.withdraw, withdraw_rate=schedule.withdraw_rate,
+            band=float(band), band_relative=float(band_relative),
         )
     return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows, schedule)
 
@@ -371,8 +386,11 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             warn(msg)
 
     p = prepare(spec, store=store, offline=offline, note=note, providers=providers)
+    decisions = p.decisions
     if p.plan is not None:
         ex = execute(p.plan, p.spec.engine)
+        if ex.rebalances:
+            decisions = with_band_rebalances(decisions, p.plan, ex.rebalances)
     else:
         from r2k.runner.bt_strategy import run_strategy
 
@@ -380,9 +398,31 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
                           commission=p.spec.commission_bps / 1e4, slippage=p.spec.slippage_bps / 1e4)
         for msg in ex.rejected:
             note(f"order not filled: {msg}")
-    result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, p.decisions, notes,
+    result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, decisions, notes,
                      p.schedule, p.plan)
     return finish(result, p.cls)
+
+
+def band_text(plan: Plan) -> str:
+    if plan.band > 0:
+        return f"band {100 * plan.band:g} points"
+    return f"band {100 * plan.band_relative:g}% of the target"
+
+
+def with_band_rebalances(decisions: pd.DataFrame, plan: Plan, rebalances: list[tuple[int, int, float]]) -> pd.DataFrame:
+    """decisions.csv with a row for each drift-band rebalance: the close it was decided at and which
+    asset's band set it off (its weight then against its target)."""
+    rows = []
+    for day, j, weight in rebalances:
+        target = {a: float(x) for a, x in zip(plan.assets, plan.weights[day], strict=True) if x > 0}
+        rows.append({
+            "date": f"{plan.calendar[day]:%Y-%m-%d}",
+            "label": (f"band: {plan.assets[j]} at {100 * weight:.2f}% vs target {100 * plan.weights[day, j]:.2f}% "
+                      f"({band_text(plan)})"),
+            "weights": json.dumps({k: round(v, 10) for k, v in target.items()}),
+        })
+    out = pd.concat([decisions, pd.DataFrame(rows, columns=decisions.columns)], ignore_index=True)
+    return out.sort_values("date", kind="stable", ignore_index=True)
 
 
 def finish(result: Result, cls: type) -> Result:

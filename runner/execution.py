@@ -48,3 +48,5 @@ class Execution:
     rejected: list[str] = field(default_factory=list)  # orders the broker refused (must stay empty)
     flows: np.ndarray | None = None  # (days,) cash that actually moved at each close (withdrawals negative)
     depleted: int = -1  # the day a withdrawal emptied the account (-1: never)
+    #: drift-band rebalances: (day index, asset outside its band, its weight then)
+    rebalances: list[tuple[int, int, float]] = field(default_factory=list)

@@ -43,14 +43,18 @@ def label_of(spec: RunSpec, cls: type | None = None) -> str:
 
     cls = cls or spec.strategy_class()
     defaults = discovery.param_defaults(cls)
-    symbol = main_symbol(spec, cls)
+    values = {**defaults, **spec.params}
+    if "weights" in values:  # a portfolio: its weights say what it holds
+        symbol, skip = str(values["weights"]), "weights"
+    else:
+        symbol, skip = main_symbol(spec, cls), "symbol"
     words = [spec.strategy, symbol] if symbol else [spec.strategy]
     if spec.cash != 10_000:
         words.append(f"cash=${spec.cash:,.0f}")
     if spec.contribute:
         words.append(f"${spec.contribute:,.0f}/{spec.every}")
     for key, value in spec.params.items():
-        if key == "symbol" or _value(value) == _value(defaults.get(key)):
+        if key in ("symbol", skip) or _value(value) == _value(defaults.get(key)):
             continue
         words.append(f"{key}={_value(value)}")
     return " ".join(words)

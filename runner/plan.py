@@ -33,6 +33,9 @@ class Plan:
     notes: list[str] = field(default_factory=list)
     withdraw: np.ndarray | None = None  # (days,) fixed dollars requested at each close (runner.flows)
     withdraw_rate: np.ndarray | None = None  # (days,) fraction of the account value requested at each close
+    #: drift bands (fractions; 0 = none), checked at every close by runner.drift.band_breach
+    band: float = 0.0
+    band_relative: float = 0.0
 
     def withdrawals(self) -> tuple[np.ndarray, np.ndarray]:
         """(fixed dollars, fraction of value) requested at each close; zeros when the plan has none."""
@@ -40,6 +43,10 @@ class Plan:
         wd = np.zeros(n) if self.withdraw is None else np.asarray(self.withdraw, dtype=np.float64)
         wr = np.zeros(n) if self.withdraw_rate is None else np.asarray(self.withdraw_rate, dtype=np.float64)
         return wd, wr
+
+    @property
+    def banded(self) -> bool:
+        return self.band > 0 or self.band_relative > 0
 
     @property
     def cost(self) -> float:

@@ -4,8 +4,10 @@ At a fill, with fill prices ``p``, holdings ``q`` and broker cash ``c``:
 
 - *rebalance*: target shares ``w * V / p`` with ``V = c + q @ p``; sell what is above target
   first, then buy what is below;
-- *invest* (new cash on a day that is not a decision date): spend the cash at the current target
-  weights, buying only.
+- *invest* (new cash on a day that is not a decision date): buying only, the cash goes to what
+  is under its target first (Portfolio Visualizer's way): each asset's shortfall
+  ``max(w * V - q * p, 0)`` is filled in proportion, as far as the cash goes
+  (:func:`allocate_flow`). For a single target asset that is "buy it with all the cash".
 
 Buys are scaled down so that their cost, including commission and slippage, fits the cash left
 after the sells (minus a 1e-12 relative margin against float rounding: an "all cash" buy must
@@ -37,10 +39,12 @@ def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: fl
         held += q[j] * p[j]
     value = cash + held
     spendable = max(cash, 0.0)
-    for j in range(m):
-        if invest_only:
-            delta[j] = w[j] * spendable / p[j] if w[j] > 0 else 0.0
-        else:
+    if invest_only:
+        _allocate(q, p, w, held, spendable, delta)
+        for j in range(m):
+            delta[j] = delta[j] / p[j]
+    else:
+        for j in range(m):
             delta[j] = w[j] * value / p[j] - q[j]
     smallest = MIN_TRADE * max(value, 1e-300)
     for j in range(m):
@@ -64,6 +68,50 @@ def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: fl
         for j in range(m):
             if delta[j] > 0:
                 delta[j] = float(math.floor(delta[j] * scale)) if whole else delta[j] * scale
+
+
+@njit(cache=True)
+def _allocate(q: np.ndarray, p: np.ndarray, w: np.ndarray, held: float, amount: float, out: np.ndarray) -> None:
+    """Dollars per asset (``out``) of a cash flow ``amount`` into (> 0) or out of (< 0) holdings ``q``.
+
+    The account after the flow is worth ``held + amount``; its target in asset j is
+    ``w[j] * (held + amount)``. A contribution buys only assets below their target, in proportion
+    to their shortfalls; a withdrawal sells only assets above their target, in proportion to their
+    excess. Either stops at the flow's size (or at what there is to sell), never overshooting.
+    """
+    m = q.shape[0]
+    total = held + amount
+    gap = 0.0
+    for j in range(m):
+        v = q[j] * p[j]
+        # w*held - v first: exactly 0 for a single asset at weight 1, so its deficit is exactly the cash
+        d = w[j] * amount + (w[j] * held - v)
+        if amount < 0:
+            d = -d
+        out[j] = d if d > 0 else 0.0
+        gap += out[j]
+    size = abs(amount)
+    if amount < 0 and total <= 0:  # everything goes
+        for j in range(m):
+            out[j] = -q[j] * p[j]
+        return
+    scale = min(1.0, size / gap) if gap > 0 else 0.0
+    sign = 1.0 if amount >= 0 else -1.0
+    for j in range(m):
+        out[j] = sign * out[j] * scale
+
+
+def allocate_flow(values: np.ndarray, weights: np.ndarray, amount: float) -> np.ndarray:
+    """Dollars bought (+) or sold (-) per asset when ``amount`` arrives (> 0) or leaves (< 0).
+
+    ``values`` are the holdings in dollars at the fill prices, ``weights`` the targets. Buys go
+    to what is under-weight first, sales come from what is over-weight first (see ``_allocate``);
+    what executors use for contributions, and for withdrawals taken toward the targets.
+    """
+    v = np.asarray(values, dtype=np.float64)
+    out = np.empty(len(v))
+    _allocate(v, np.ones(len(v)), np.asarray(weights, dtype=np.float64), float(v.sum()), float(amount), out)
+    return out
 
 
 def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray,

@@ -10,7 +10,9 @@ Order of operations on day i, matching Cerebro with cheat-on-open / coc:
 2. the close: cash flow ``flows[i]`` arrives, value is recorded;
    a withdrawal is paid at this close: the shares that fund it are sold at ``closes[i]`` and
    booked before the record (runner.flows); one the account cannot pay empties it for good;
-3. a decision (or a deposit) at this close: next-open orders wait for day i+1; close fills
+3. with drift bands and no decision at this close: runner.drift.band_breach on the holdings at
+   ``closes[i]``; a breach makes this close a rebalance (to ``weights[i]``);
+4. a decision (or a deposit) at this close: next-open orders wait for day i+1; close fills
    execute at ``closes[i]`` but are booked after day i's record (backtrader books coc orders in
    the next bar's broker step, at the decision day's close price).
 """
@@ -20,6 +22,7 @@ from __future__ import annotations
 import numpy as np
 from numba import njit
 
+from r2k.runner.drift import band_breach
 from r2k.runner.execution import Execution, TradeLog
 from r2k.runner.plan import Plan
 from r2k.runner.sizing import raise_into, size_into
@@ -43,9 +46,9 @@ def _fill(delta, prices, q, cash, cost, day, log_day, log_asset, log_delta, log_
 
 
 @njit(cache=True)
-def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, next_open,
-         value, cash_hist, shares_hist, paid, log_day, log_asset, log_delta, log_price):
-    """The account day by day; returns (trades logged, depletion day or -1)."""
+def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, next_open, band, band_rel,
+         value, cash_hist, shares_hist, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight):
+    """The account day by day; returns (trades logged, depletion day or -1, band rebalances logged)."""
     n, m = closes.shape
     q = np.zeros(m)
     delta = np.empty(m)
@@ -53,6 +56,8 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
     pending = -1
     pending_invest = False
     depleted = -1
+    banded = band > 0 or band_rel > 0
+    e = 0
     for i in range(n):
         if pending >= 0:
             size_into(q, cash, opens[i], weights[pending], cost, pending_invest, whole, delta)
@@ -86,14 +91,20 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
             shares_hist[i, j] = q[j]
         value[i] = cash + held
         cash_hist[i] = cash
-        if trade_day[i] and depleted < 0:
-            invest_only = not decide[i]
+        breach = -1
+        if banded and depleted < 0 and not decide[i]:
+            breach = band_breach(q, closes[i], weights[i], band, band_rel)
+            if breach >= 0:
+                ev_day[e], ev_asset[e], ev_weight[e] = i, breach, closes[i, breach] * q[breach] / held
+                e += 1
+        if (trade_day[i] or breach >= 0) and depleted < 0:
+            invest_only = not decide[i] and breach < 0
             if next_open:
                 pending, pending_invest = i, invest_only
             else:
                 size_into(q, cash, closes[i], weights[i], cost, invest_only, whole, delta)
                 cash, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
-    return k, depleted
+    return k, depleted, e
 
 
 def run_vector(plan: Plan) -> Execution:
@@ -101,15 +112,20 @@ def run_vector(plan: Plan) -> Execution:
     trade_day = plan.trade_days()
     wd, wr = plan.withdrawals()
     value, cash_hist, shares, paid = np.empty(n), np.empty(n), np.empty((n, m)), np.zeros(n)
-    capacity = (int(np.count_nonzero(trade_day)) + int(np.count_nonzero((wd > 0) | (wr > 0)))) * m
+    days = n if plan.banded else int(np.count_nonzero(trade_day))
+    capacity = (days + int(np.count_nonzero((wd > 0) | (wr > 0)))) * m
     log_day, log_asset = np.empty(capacity, dtype=np.int64), np.empty(capacity, dtype=np.int64)
     log_delta, log_price = np.empty(capacity), np.empty(capacity)
-    k, depleted = _run(np.ascontiguousarray(plan.opens, dtype=np.float64),
+    events = n if plan.banded else 0
+    ev_day, ev_asset, ev_weight = np.empty(events, dtype=np.int64), np.empty(events, dtype=np.int64), np.empty(events)
+    k, depleted, e = _run(np.ascontiguousarray(plan.opens, dtype=np.float64),
                        np.ascontiguousarray(plan.closes, dtype=np.float64),
                        np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
                        wd, wr, float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares),
-                       plan.fill == "next-open", value, cash_hist, shares, paid, log_day, log_asset, log_delta,
-                       log_price)
+                       plan.fill == "next-open", float(plan.band), float(plan.band_relative), value, cash_hist,
+                       shares, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight)
     log = TradeLog(plan, log_day[:k], log_asset[:k], log_delta[:k], log_price[:k])
     flows = np.asarray(plan.flows, dtype=np.float64) - paid
-    return Execution(value=value, cash=cash_hist, shares=shares, trades=log, flows=flows, depleted=int(depleted))
+    rebalances = list(zip(ev_day[:e].tolist(), ev_asset[:e].tolist(), ev_weight[:e].tolist(), strict=True))
+    return Execution(value=value, cash=cash_hist, shares=shares, trades=log, flows=flows, depleted=int(depleted),
+                     rebalances=rebalances)

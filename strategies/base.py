@@ -102,6 +102,9 @@ class AllocationRule:
     name: ClassVar[str] = ""
     schedule: ClassVar[str] = "month"
     params: ClassVar[dict[str, Any]] = {}
+    #: True when the assets come from what the user typed (a portfolio's weights): an asset the
+    #: data does not have is then a usage error (exit 2), not a data error
+    user_assets: ClassVar[bool] = False
 
     def __init__(self, **overrides: Any):
         unknown = sorted(set(overrides) - set(self.params))
@@ -132,6 +135,15 @@ class AllocationRule:
 
     def check(self) -> None:
         """Validate parameter values; raise UsageError with a message for the user."""
+
+    def drift_band(self) -> tuple[float, float]:
+        """(absolute, relative) drift band as fractions, checked by the executors at every close.
+
+        When any held weight is more than ``absolute`` from its target (or more than ``relative``
+        times its target), the account is rebalanced to the targets then; (0, 0) means never.
+        The account's weights depend on fills and cash flows, so the rule cannot check this itself.
+        """
+        return (0.0, 0.0)
 
     # -- the logic -----------------------------------------------------------------------
     def target(self, view) -> Target | dict[str, float]:

@@ -22,6 +22,7 @@ from r2k.strategies.discovery import Broken, Found
 BUILTINS: dict[str, str] = {
     "buy-and-hold": "r2k.strategies.buy_and_hold:BuyAndHold",
     "dca": "r2k.strategies.buy_and_hold:DollarCostAveraging",
+    "portfolio": "r2k.strategies.portfolio:Portfolio",
     "rate-cut-rotation": "r2k.strategies.rotation:RateCutRotation",
     "relative-momentum": "r2k.strategies.momentum:RelativeMomentum",
     "trend-filter": "r2k.strategies.trend:TrendFilter",

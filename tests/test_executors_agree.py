@@ -16,6 +16,9 @@ CASES = [
     ("relative-momentum", {"absolute": "true"}, {"commission_bps": 2.0}),
     ("trend-filter", {}, {"slippage_bps": 5.0}),
     ("trend-filter", {"window": "100"}, {"whole_shares": True, "fill": "close"}),
+    ("portfolio", {"weights": "SPY:60,IWM:30,TLT:10", "band_relative": "25"},
+     {"contribute": 500.0, "commission_bps": 5.0, "slippage_bps": 2.0}),
+    ("portfolio", {"weights": "IWM:50,CASH:50", "rebalance": "month"}, {"fill": "close", "whole_shares": True}),
 ]
 
 
