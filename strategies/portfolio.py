@@ -14,7 +14,7 @@ import math
 from typing import Any, ClassVar
 
 from r2k.data.errors import UsageError
-from r2k.strategies.base import AllocationRule, Target
+from r2k.strategies.base import AllocationRule, Target, Targets
 
 #: How far the weights may miss 100 % (percentage points) before they are refused; within it they
 #: are scaled to add up to exactly 100 % (33.33/33.33/33.33 is a fair way to write thirds).
@@ -104,8 +104,8 @@ class Portfolio(AllocationRule):
     user_assets: ClassVar[bool] = True
 
     def check(self) -> None:
-        self.targets = parse_weights(self.weights)
-        self.weights = weights_text(self.targets)
+        self.target_weights = parse_weights(self.weights)
+        self.weights = weights_text(self.target_weights)
         self.band = _band(self.band, "band")
         self.band_relative = _band(self.band_relative, "band_relative")
         if self.band is not None and self.band_relative is not None:
@@ -122,15 +122,23 @@ class Portfolio(AllocationRule):
         self._decided = 0
 
     def assets(self) -> list[str]:
-        return list(self.targets)
+        return list(self.target_weights)
 
     def drift_band(self) -> tuple[float, float]:
         """(absolute, relative) band as fractions: 0.05 for band=5, 0.25 for band_relative=25."""
         return ((self.band or 0.0) / 100.0, (self.band_relative or 0.0) / 100.0)
 
+    def label(self, first: bool) -> str:
+        return "initial allocation" if first else f"calendar: {self.calendar}"
+
     def target(self, view) -> Target:
-        first = self._decided == 0
+        first = self._decided == 0  # a fresh rule per run: its first decision is the first bar's
         self._decided += 1
-        if first:
-            return Target(dict(self.targets), "initial allocation")
-        return Target(dict(self.targets), f"calendar: {self.calendar}")
+        return Target({k: v for k, v in self.target_weights.items() if v > 0}, self.label(first))
+
+    def targets(self, history) -> Targets:
+        import numpy as np
+
+        n = len(history)
+        weights = np.tile(np.array(list(self.target_weights.values()), dtype=float), (n, 1))
+        return Targets(list(self.target_weights), weights, [self.label(i == 0) for i in range(n)])

@@ -30,6 +30,8 @@ CASES = [
     ("rate-cut-rotation", {}),
     ("rate-cut-rotation", {"rate_series": "DFF", "risk_off": "CASH", "lookback_months": 3}),
     ("rate-cut-rotation", {"lookback_months": 12, "min_change": 0.25}),
+    ("portfolio", {"weights": "SPY:60,IWM:30,TLT:10", "rebalance": "quarter"}),
+    ("portfolio", {"weights": "IWM:50,CASH:50,TLT:0", "band": 5, "rebalance": "month"}),
 ]
 
 
