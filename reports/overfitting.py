@@ -228,10 +228,12 @@ def sweep_statistics(frame, blocks: int = 16) -> dict:
 
 def verdict(stats: dict) -> str:
     """One line in plain words, e.g. "best Sharpe 0.52 of 231 trials; deflated Sharpe probability 0.41:
-    not distinguishable from luck"."""
+    not distinguishable from luck". With ``stats["baselines"]`` ({label: Sharpe}) it also says
+    whether the best beats them: a Sharpe ratio above 0 that is not luck may still be below holding
+    the index."""
     n, d = stats["trials"], stats.get("dsr", math.nan)
-    words = ("distinguishable from luck at the 95 % level" if d >= 0.95 else
-             "not distinguishable from luck" if d == d else "no deflated Sharpe")
+    words = (f"not luck alone (its true Sharpe beats the best of {n} zero-skill trials with probability {d:.2f})"
+             if d >= 0.95 else "not distinguishable from luck" if d == d else "no deflated Sharpe")
     line = (f"best Sharpe {stats['best_sharpe']:.2f} of {n} trial{'s' if n != 1 else ''} "
             f"({stats['start']}..{stats['end']}); the best of {n} zero-skill trials is expected at "
             f"{stats['expected_max_sharpe']:.2f}; deflated Sharpe probability {d:.2f}: {words}")
@@ -240,4 +242,7 @@ def verdict(stats: dict) -> str:
         line += (f"; probability of backtest overfitting {p['pbo']:.2f} "
                  + ("(the in-sample best lands at or below the median out of sample more often than not)"
                     if p["pbo"] > 0.5 else f"(CSCV, {p['splits']} splits)"))
+    above = {k: v for k, v in (stats.get("baselines") or {}).items() if v == v and v >= stats["best_sharpe"]}
+    if above:
+        line += "; yet its Sharpe is not above the baseline " + ", ".join(f"{k} ({v:.2f})" for k, v in above.items())
     return line

@@ -91,13 +91,21 @@ def compare(members: Sequence[str | type | tuple[str | type, Mapping[str, Any]]]
 
 
 def sweep(strategy: str | type, grid: Mapping[str, Sequence[Any]], *, metric: str = "cagr", workers: int = 1,
-          **settings: Any):
-    """Every combination of ``grid`` over ``strategy``'s settings, in memory; a SweepResult
-    (``.results`` DataFrame ranked by ``metric``, ``.save(folder)``)."""
+          allow_shorter: bool = False, cscv_blocks: int = 16, **settings: Any):
+    """Every combination of ``grid`` over ``strategy``'s settings, in memory, over one window (the
+    common window of all the data the grid reads, or ``start``/``end``); a SweepResult:
+    ``.results`` (every row with its ``role``: trials ranked by ``metric``, then the baselines and,
+    with ``allow_shorter``, the combinations run on their own shorter window), ``.rows`` (the
+    trials), ``.baselines``, ``.window``, ``.returns`` (daily returns by key), ``.overfitting``
+    (deflated Sharpe ratio, PSR, MinTRL, PBO by CSCV with ``cscv_blocks`` blocks, the verdict) and
+    ``.save(folder)``."""
+    from r2k.data.errors import UsageError
     from r2k.runner.sweeps import sweep_in_memory
 
+    if not isinstance(cscv_blocks, int) or cscv_blocks < 2 or cscv_blocks % 2 or cscv_blocks > 20:
+        raise UsageError(f"cscv_blocks must be an even number from 2 to 20, not {cscv_blocks!r}")
     mine, other = _split(settings)
     store, registry, offline, warn, _ = _context(other)
     base = build_spec(strategy, mine, registry=registry, engine_default="vector")
     return sweep_in_memory(base, {k: list(v) for k, v in grid.items()}, metric=metric, workers=workers, store=store,
-                           offline=offline, warn=warn)
+                           offline=offline, warn=warn, allow_shorter=allow_shorter, cscv_blocks=cscv_blocks)

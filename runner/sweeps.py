@@ -16,6 +16,7 @@ import json
 import os
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -360,10 +361,22 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
     reused = sum(1 for t in planned.trials if t not in todo)
     overfit = trial_statistics(folder, [t.key for t in planned.trials if t.role == "trial"], cscv_blocks)
     if overfit is not None:
+        with_baselines(overfit, baseline_rows)
         from r2k.reports.runfolder import write_json
 
         write_json(folder / "overfitting.json", overfit)
     return SweepOutcome(folder, trials, computed, reused, planned.window, baseline_rows, shorter, overfit)
+
+
+def with_baselines(stats: dict, baseline_rows: list[dict]) -> dict:
+    """Put the baselines' Sharpe ratios ({what: Sharpe}) beside the statistics and redo the verdict."""
+    from r2k.reports.overfitting import verdict
+
+    if "best_sharpe" in stats and baseline_rows:
+        stats["baselines"] = {(r.get("label") or r["key"]).split(" (")[0]: metric_value(r, "sharpe")
+                              for r in baseline_rows}
+        stats["verdict"] = verdict(stats)
+    return stats
 
 
 def trial_statistics(folder: Path, keys: list[str], cscv_blocks: int) -> dict | None:
@@ -476,7 +489,7 @@ class SweepResult:
         rows = [{"role": "trial", **r} for r in self.rows] + self.baselines + self.shorter
         return pd.DataFrame([{k: v for k, v in r.items() if k != "p"} for r in rows])
 
-    @property
+    @cached_property
     def overfitting(self) -> dict | None:
         """The overfitting statistics of the trials (reports/overfitting.py; None below 2 trials)."""
         if len(self.rows) < 2:
@@ -484,8 +497,11 @@ class SweepResult:
         from r2k.reports.overfitting import sweep_statistics
         from r2k.runner.sweep_returns import returns_matrix
 
-        keys = [r["key"] for r in self.rows]
-        return sweep_statistics(returns_matrix(self.returns, keys), blocks=self.cscv_blocks)
+        keys = [r["key"] for r in self.rows if r["key"] in self.returns]
+        if len(keys) < 2:
+            return None
+        return with_baselines(sweep_statistics(returns_matrix(self.returns, keys), blocks=self.cscv_blocks),
+                              self.baselines)
 
     def save(self, folder: str | Path) -> Path:
         """Write results.csv, returns.bin and sweep.json (a folder a later ``r2k sweep`` of the same settings extends)."""

@@ -150,3 +150,11 @@ def test_walkforward_decay():
     d = ov.walkforward_decay([1.2, 0.8, float("nan"), 1.0], [0.2, -0.1, 0.5, 0.5])
     assert d["folds"] == 3 and d["mean_is"] == pytest.approx(1.0) and d["mean_oos"] == pytest.approx(0.2)
     assert d["decay"] == pytest.approx(0.8) and d["ratio"] == pytest.approx(0.2)
+
+
+def test_the_verdict_says_when_a_baseline_is_not_beaten():
+    got = ov.sweep_statistics(panel(900, 10, seed=4, edge=2, drift=0.002))
+    assert "not luck alone" in got["verdict"]
+    got["baselines"] = {"SPY held": got["best_sharpe"] + 0.1, "IWM held": got["best_sharpe"] - 0.1}
+    line = ov.verdict(got)
+    assert line.endswith(f"yet its Sharpe is not above the baseline SPY held ({got['best_sharpe'] + 0.1:.2f})")
