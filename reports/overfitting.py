@@ -223,7 +223,18 @@ def sweep_statistics(frame, blocks: int = 16) -> dict:
                                  "median": float(np.median(pbo["logits"]))},
                       "is_sharpe": pbo["is_sharpe"].tolist(), "oos_sharpe": pbo["oos_sharpe"].tolist()}
     out["verdict"] = verdict(out)
-    return out
+    return _finite(out)
+
+
+def _finite(obj):
+    """The dict with NaN and infinity as None (JSON has neither; e.g. MinTRL is None when SR <= 0: never)."""
+    if isinstance(obj, dict):
+        return {k: _finite(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite(v) for v in obj]
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
 
 
 def verdict(stats: dict) -> str:
@@ -231,7 +242,8 @@ def verdict(stats: dict) -> str:
     not distinguishable from luck". With ``stats["baselines"]`` ({label: Sharpe}) it also says
     whether the best beats them: a Sharpe ratio above 0 that is not luck may still be below holding
     the index."""
-    n, d = stats["trials"], stats.get("dsr", math.nan)
+    n, d = stats["trials"], stats.get("dsr")
+    d = math.nan if d is None else d
     words = (f"not luck alone (its true Sharpe beats the best of {n} zero-skill trials with probability {d:.2f})"
              if d >= 0.95 else "not distinguishable from luck" if d == d else "no deflated Sharpe")
     line = (f"best Sharpe {stats['best_sharpe']:.2f} of {n} trial{'s' if n != 1 else ''} "
@@ -242,7 +254,8 @@ def verdict(stats: dict) -> str:
         line += (f"; probability of backtest overfitting {p['pbo']:.2f} "
                  + ("(the in-sample best lands at or below the median out of sample more often than not)"
                     if p["pbo"] > 0.5 else f"(CSCV, {p['splits']} splits)"))
-    above = {k: v for k, v in (stats.get("baselines") or {}).items() if v == v and v >= stats["best_sharpe"]}
+    above = {k: v for k, v in (stats.get("baselines") or {}).items()
+             if v is not None and v == v and v >= stats["best_sharpe"]}
     if above:
         line += "; yet its Sharpe is not above the baseline " + ", ".join(f"{k} ({v:.2f})" for k, v in above.items())
     return line

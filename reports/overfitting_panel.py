@@ -29,10 +29,12 @@ def panel(stats: dict, path: Path, title: str) -> Path:
                   f"PSR vs 0: {stats['psr']:.3f}",
                   f"deflated Sharpe (DSR): {stats['dsr']:.3f}",
                   f"skew {stats['best_skew']:.2f}, kurtosis {stats['best_kurtosis']:.1f} (raw)",
-                  f"min track record: {stats['min_track_record_years']:.1f} y of {stats['track_record_years']:.1f} y"]
+                  "min track record: " + ("never (Sharpe <= 0)" if stats["min_track_record_years"] is None else
+                                          f"{stats['min_track_record_years']:.1f} y")
+                  + f" of {stats['track_record_years']:.1f} y"]
     if p:
         lines += [f"PBO (CSCV, {p['blocks']} blocks): {p['pbo']:.2f}",
-                  f"OOS-on-IS slope: {p['slope']:.2f}",
+                  "OOS-on-IS slope: " + ("-" if p["slope"] is None else f"{p['slope']:.2f}"),
                   f"P[best loses OOS]: {p['prob_oos_loss']:.2f}"]
     ax.text(0.0, 1.0, "\n".join(lines), va="top", ha="left", family="monospace", fontsize=9, transform=ax.transAxes)
     if p:

@@ -352,8 +352,10 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         journal.close()
         store_returns.close()
         bar.close()
-    write_table(results, in_role_order(table.values(), metric), journal.columns)  # earlier grids' rows stay
     role = {t.key: t.role for t in tasks}
+    # this sweep's rows first; earlier grids' (or windows') rows stay, after them, each with its start/end
+    write_table(results, in_role_order([r for k, r in table.items() if k in role], metric)
+                + in_role_order([r for k, r in table.items() if k not in role], metric), journal.columns)
     mine = [{**table[k], "role": r} for k, r in role.items()]
     trials = rank([r for r in mine if r["role"] == "trial"], metric)
     shorter = rank([r for r in mine if r["role"] == "shorter"], metric)
@@ -362,9 +364,9 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
     overfit = trial_statistics(folder, [t.key for t in planned.trials if t.role == "trial"], cscv_blocks)
     if overfit is not None:
         with_baselines(overfit, baseline_rows)
-        from r2k.reports.runfolder import write_json
-
-        write_json(folder / "overfitting.json", overfit)
+        tmp = folder / ".overfitting.json.tmp"
+        tmp.write_text(json.dumps(overfit, indent=2) + "\n", encoding="utf-8")
+        os.replace(tmp, folder / "overfitting.json")  # never half-written
     return SweepOutcome(folder, trials, computed, reused, planned.window, baseline_rows, shorter, overfit)
 
 

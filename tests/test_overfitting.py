@@ -158,3 +158,15 @@ def test_the_verdict_says_when_a_baseline_is_not_beaten():
     got["baselines"] = {"SPY held": got["best_sharpe"] + 0.1, "IWM held": got["best_sharpe"] - 0.1}
     line = ov.verdict(got)
     assert line.endswith(f"yet its Sharpe is not above the baseline SPY held ({got['best_sharpe'] + 0.1:.2f})")
+
+
+def test_losing_trials_give_json_safe_statistics_and_a_panel(tmp_path):
+    import json
+
+    from r2k.reports.overfitting_panel import panel as draw
+
+    frame = panel(600, 6, seed=9) - 0.003  # every trial loses: MinTRL never reached
+    got = ov.sweep_statistics(frame)
+    assert got["min_track_record_years"] is None and got["dsr"] < 0.05
+    json.loads(json.dumps(got, allow_nan=False))
+    assert draw(got, tmp_path / "p.png", "losers").stat().st_size > 5_000
