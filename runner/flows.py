@@ -14,8 +14,9 @@ A run's money plan is laid out once, on the trading calendar, before anything tr
 Fixed amounts are known in advance; a percentage and "the account cannot pay" depend on the
 account, so the executors compute what is actually paid (``Execution.flows``) and the depletion
 day. A withdrawal is paid at the close of its day: the money leaves at that close and the shares
-that fund it are sold at that close, pro rata (whatever ``--fill`` says: it is a cash need, not a
-trading decision). When the withdrawal is at least what the account could raise by selling
+that fund it are sold at that close, from what is over its target first (runner.sizing.raise_into:
+pro rata when the holdings are at their targets, as a single asset always is), whatever ``--fill``
+says: it is a cash need, not a trading decision. When the withdrawal is at least what the account could raise by selling
 everything (after costs), the account pays what is left, is *depleted* that day and stays at 0.
 
 :func:`withdrawal_rates` gives the safe and perpetual withdrawal rates of the realised return
@@ -126,7 +127,8 @@ def withdrawal_rates(returns: np.ndarray, schedule: Schedule, balance0: float, e
     the window with at least the inflation-adjusted starting balance (*perpetual*). Here the
     withdrawals fall on the plan's own withdrawal days and the growth is the run's realised daily
     time-weighted return ``r`` (so the cost of the extra sales a different withdrawal would need is
-    not modelled), starting from the balance ``B0`` of the spending phase's first day ``s``.
+    not modelled, nor, for a several-asset portfolio, how a different withdrawal would have moved
+    its drifted weights back toward the targets), starting from the balance ``B0`` of the spending phase's first day ``s``.
 
     Closed form instead of a search: with ``G_k`` the growth from ``s`` to withdrawal ``k`` and
     ``I_k`` its CPI factor, the balance after withdrawal ``k`` is ``B0 G_k (1 - x S_k)`` with

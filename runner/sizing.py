@@ -7,7 +7,8 @@ At a fill, with fill prices ``p``, holdings ``q`` and broker cash ``c``:
 - *invest* (new cash on a day that is not a decision date): buying only, the cash goes to what
   is under its target first (Portfolio Visualizer's way): each asset's shortfall
   ``max(w * V - q * p, 0)`` is filled in proportion, as far as the cash goes
-  (:func:`allocate_flow`). For a single target asset that is "buy it with all the cash".
+  (:func:`allocate_flow`). For a single target asset that is "buy it with all the cash";
+- *raise* (a withdrawal): selling only, from what is over its target first (:func:`raise_into`).
 
 Buys are scaled down so that their cost, including commission and slippage, fits the cash left
 after the sells (minus a 1e-12 relative margin against float rounding: an "all cash" buy must
@@ -128,10 +129,13 @@ def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: f
                delta: np.ndarray) -> None:
     """Write the sells (negative deltas) that bring a negative ``cash`` back to 0 into ``delta``.
 
-    Used to pay a withdrawal (runner.flows): every holding is sold in proportion to its value, so
-    the weights stay where they were; the proceeds after costs equal ``-cash`` (with whole shares
-    each sale is rounded up, so they cover it). ``w`` (the targets) is not used by this rule.
-    The caller makes sure the holdings can cover it (otherwise the account is depleted).
+    Used to pay a withdrawal (runner.flows). The sale is taken toward the targets ``w``, the
+    reverse of a contribution (:func:`_allocate`): only what is over its target after the sale
+    is sold, in proportion to its excess, so a drifted portfolio moves back toward its weights
+    (for a single asset, or holdings at their targets, that is selling every holding pro rata).
+    The gross sale is ``-cash / (1 - cost)``, so the proceeds after costs equal ``-cash`` (with
+    whole shares each sale is rounded up, so they cover it). The caller makes sure the holdings
+    can cover it (otherwise the account is depleted).
     """
     m = q.shape[0]
     held = 0.0
@@ -140,11 +144,13 @@ def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: f
         delta[j] = 0.0
     if cash >= 0.0 or held <= 0.0:
         return
-    f = min(-cash / (held * (1.0 - cost)), 1.0)
+    gross = min(-cash / (1.0 - cost), held)
+    _allocate(q, p, w, held, -gross, delta)
     for j in range(m):
-        if q[j] <= 0:
+        if q[j] <= 0 or delta[j] >= 0:
+            delta[j] = 0.0
             continue
-        d = f * q[j]
+        d = min(-delta[j] / p[j], q[j])
         if whole:
             d = min(float(math.ceil(d - 1e-9)), q[j])
         delta[j] = -d

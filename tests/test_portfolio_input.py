@@ -119,3 +119,22 @@ def test_band_breach_names_the_asset_furthest_outside():
     assert band_breach(np.zeros(3), p, w, 0.05, 0.0) == -1  # nothing held yet
     # a pair misses by the same amount: the tie goes to the first asset, whatever the rounding
     assert band_breach(np.array([0.6531, 0.3469]), np.ones(2), np.array([0.6, 0.4]), 0.05, 0.0) == 0
+
+
+@pytest.mark.parametrize("cost", [0.0, 0.001])
+def test_withdrawal_sells_over_weight_first(cost):
+    from r2k.runner.sizing import raise_deltas
+
+    q, p, w = np.array([7.0, 4.0, 1.0]), np.array([100.0, 50.0, 100.0]), np.array([0.6, 0.3, 0.1])
+    deltas = raise_deltas(q, -80.0, p, w, cost, whole=False)  # pay 80 dollars from holdings of 700/200/100
+    gross = 80.0 / (1.0 - cost)
+    np.testing.assert_allclose(deltas * p, _independent_allocation(q * p, w, -gross), rtol=1e-12, atol=1e-12)
+    assert -(deltas * p).sum() * (1.0 - cost) == pytest.approx(80.0)
+    assert deltas[1] == 0.0  # 200 is under its target of 30 %: not sold
+
+
+def test_withdrawal_from_holdings_on_target_sells_pro_rata():
+    from r2k.runner.sizing import raise_deltas
+
+    q, p, w = np.array([6.0, 3.0, 1.0]), np.full(3, 100.0), np.array([0.6, 0.3, 0.1])
+    np.testing.assert_allclose(raise_deltas(q, -100.0, p, w, 0.0, whole=False), -0.1 * q)
