@@ -410,3 +410,153 @@ def summarize(
                 list(flow_dates) + [end_ts], list(-flow_amounts) + [float(final_value)]
             )
     return {k: _json(out[k]) for k in SUMMARY_KEYS if k in out}
+
+
+# --------------------------------------------------------------------------------------------
+# many combinations at once (sweeps)
+
+
+def _month_codes(index: pd.DatetimeIndex) -> tuple[np.ndarray, int]:
+    """Each date's calendar month as 0.. from the first month, and the number of months spanned."""
+    code = (index.year * 12 + index.month).to_numpy()
+    code = code - code[0]
+    return code, int(code[-1]) + 1
+
+
+def _compound_groups(growth: np.ndarray, code: np.ndarray, groups: int) -> np.ndarray:
+    """Row-wise compounded return of each group (``code`` sorted; empty groups give 0)."""
+    starts = np.flatnonzero(np.r_[True, code[1:] != code[:-1]])
+    out = np.ones((growth.shape[0], groups))
+    out[:, code[starts]] = np.multiply.reduceat(growth, starts, axis=1)
+    return out - 1.0
+
+
+def summarize_many(
+    returns: np.ndarray,
+    index: pd.DatetimeIndex,
+    *,
+    start: Any,
+    initial_cash: float,
+    final_values: np.ndarray,
+    cashflows: pd.DataFrame | None,
+    trades: np.ndarray,
+    one_way: np.ndarray,
+    mean_value: np.ndarray,
+    rf: float | pd.Series = 0.0,
+    basis: Basis = "daily",
+) -> list[dict[str, Any]]:
+    """:func:`summarize` of many runs sharing one calendar, ledger and rf, as arrays.
+
+    ``returns`` is (runs, days) on ``index``; per run its final value, its number of trades, its
+    one-way traded value (``min(buys, sells)``, see :func:`turnover`) and its mean equity value.
+    The same definitions as the one-run functions above, computed along rows; a test holds the
+    two to 1e-12 (tests/test_batch.py), and a sweep uses whichever fits.
+    """
+    r = np.ascontiguousarray(returns, dtype=float)
+    k, n = r.shape
+    if np.isnan(r).any():
+        raise ValueError("returns contain NaN values")
+    start_ts = _ts(start)
+    end_ts = index[-1] if n else start_ts
+    years_span = _years(start_ts, end_ts)
+    growth = 1.0 + r
+    total = np.prod(growth, axis=1) - 1.0 if n else np.zeros(k)
+
+    # CAGR
+    with np.errstate(invalid="ignore", divide="ignore"):
+        if n == 0 or years_span <= 0:
+            cagr_v = np.full(k, math.nan)
+        else:
+            g = 1.0 + total
+            cagr_v = np.where(g <= 0, -1.0, np.abs(g) ** (1.0 / years_span) - 1.0)
+
+    # volatility, Sharpe, Sortino on the basis
+    periods = _periods(None, basis)
+    if basis == "monthly":
+        code, months = _month_codes(index)
+        on_basis = _compound_groups(growth, code, months)
+    else:
+        on_basis = r
+    if isinstance(rf, pd.Series):
+        rate = rf.astype(float)
+        if not isinstance(rate.index, pd.DatetimeIndex):
+            rate.index = pd.DatetimeIndex(pd.to_datetime(rate.index))
+        rate = rate.sort_index().reindex(index.union(rate.index)).ffill().reindex(index)
+        if rate.isna().any():
+            raise ValueError("rf series does not cover the first return dates")
+        rate_v = rate.to_numpy()
+        if basis == "monthly":
+            excess = on_basis - _compound_groups((1.0 + rate_v)[None, :], code, months)
+        else:
+            excess = r - rate_v[None, :]
+    else:
+        excess = on_basis - ((1.0 + float(rf)) ** (1.0 / periods) - 1.0)
+    m = on_basis.shape[1]
+    root = math.sqrt(periods)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vol = on_basis.std(axis=1, ddof=1) * root if m >= 2 else np.full(k, math.nan)
+        ex_std = excess.std(axis=1, ddof=1) if m >= 2 else np.full(k, math.nan)
+        ex_mean = excess.mean(axis=1) if m else np.full(k, math.nan)
+        sharpe_v = np.where((ex_std > 0) & np.isfinite(ex_std), ex_mean / ex_std, math.nan) * root
+        if m < 2:
+            sharpe_v = np.full(k, math.nan)
+        down = np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2, axis=1)) if m else np.full(k, math.nan)
+        sortino_v = np.where((down > 0) & np.isfinite(down), ex_mean / down, math.nan) * root
+
+    # drawdown on the wealth index with the base 1.0 at start
+    wealth = np.concatenate([np.ones((k, 1)), np.cumprod(growth, axis=1)], axis=1)
+    peaks = np.maximum.accumulate(wealth, axis=1)
+    dd = wealth / peaks - 1.0
+    trough = np.argmin(dd, axis=1)
+    rows = np.arange(k)
+    depth = dd[rows, trough]
+    peak_val = peaks[rows, trough]
+    pos = np.arange(n + 1)
+    at_peak = (wealth == peak_val[:, None]) & (pos[None, :] <= trough[:, None])
+    peak_i = n - np.argmax(at_peak[:, ::-1], axis=1)
+    w_dates = pd.DatetimeIndex([start_ts]).append(index)
+
+    # calendar years
+    year = index.year.to_numpy()
+    ycode = year - year[0] if n else year
+    years_r = _compound_groups(growth, ycode, int(ycode[-1]) + 1) if n else np.zeros((k, 0))
+    present = np.zeros(years_r.shape[1], dtype=bool)
+    if n:
+        present[ycode] = True
+    years_r = years_r[:, present]
+
+    contributed = 0.0
+    flow_dates = flow_amounts = None
+    if cashflows is not None and len(cashflows):
+        flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"]))
+        flow_amounts = cashflows["amount"].astype(float).to_numpy()
+        contributed = float(flow_amounts[1:].sum())
+    with_xirr = (flow_dates is not None and flow_amounts is not None
+                 and flow_dates[flow_amounts != 0.0].normalize().nunique() > 1)
+
+    out = []
+    for j in range(k):
+        final = float(final_values[j])
+        if one_way[j] == 0.0 or trades[j] == 0:
+            turn: float | None = 0.0
+        elif years_span <= 0:
+            turn = None
+        else:
+            turn = _ratio(float(one_way[j]), float(mean_value[j])) / years_span
+        d = float(depth[j])
+        row: dict[str, Any] = {
+            "start": start_ts, "end": end_ts, "initial_cash": float(initial_cash), "contributed": contributed,
+            "final_value": final, "gain": final - float(initial_cash) - contributed,
+            "total_return": float(total[j]), "cagr": float(cagr_v[j]), "volatility": float(vol[j]),
+            "sharpe": float(sharpe_v[j]), "sortino": float(sortino_v[j]),
+            "max_drawdown": d if d < 0.0 else 0.0,
+            "max_drawdown_start": w_dates[int(peak_i[j])] if d < 0.0 else None,
+            "max_drawdown_end": w_dates[int(trough[j])] if d < 0.0 else None,
+            "best_year": float(years_r[j].max()) if years_r.shape[1] else None,
+            "worst_year": float(years_r[j].min()) if years_r.shape[1] else None,
+            "trades": int(trades[j]), "turnover": turn, "stats_basis": basis,
+        }
+        if with_xirr:
+            row["xirr"] = _xirr(list(flow_dates) + [end_ts], list(-flow_amounts) + [final])
+        out.append({key: _json(row[key]) for key in SUMMARY_KEYS if key in row})
+    return out

@@ -12,7 +12,7 @@ executor), or hand a plain backtrader Strategy the feeds; finally assemble the R
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -231,7 +231,7 @@ def history_for(rule: AllocationRule, inputs: Inputs, traded: list[str], signals
     return History.build(decision_dates(inputs.calendar, rule.schedule), closes, series, PUBLICATION_LAG_BDAYS)
 
 
-def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) -> tuple[np.ndarray, list[str]]:
+def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) -> tuple[np.ndarray, Sequence[str]]:
     """The rule's vectorized decisions as a validated (decision dates, traded) matrix and labels."""
     with user_code_errors(type(rule)):
         out = rule.targets(history)
@@ -241,7 +241,7 @@ def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) ->
         if sym not in pos:
             raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {traded}")
         matrix[:, pos[sym]] += out.weights[:, j]
-    return check_weights(history.dates, matrix), list(out.labels)
+    return check_weights(history.dates, matrix), out.labels
 
 
 def decide_all(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str], series_ids: list[str], *,

@@ -28,6 +28,10 @@ class TradeLog(Sequence):
     def __getitem__(self, i):
         return self._rows[i]
 
+    def sides_and_values(self) -> tuple[np.ndarray, np.ndarray]:
+        """(+1 buy / -1 sell, traded value) of every trade as arrays, without building rows."""
+        return np.sign(self._delta), np.abs(self._delta) * self._price
+
     @cached_property
     def _rows(self) -> list[dict]:
         plan = self._plan

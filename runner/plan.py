@@ -142,13 +142,17 @@ def fill_weights(calendar: pd.DatetimeIndex, dates: pd.DatetimeIndex, matrix: np
 
     Vectorized: the index of the last decision on or before each day, then one gather.
     """
-    n = len(calendar)
-    idx = calendar.get_indexer(dates)
+    return fill_weights_at(len(calendar), calendar.get_indexer(dates), matrix)
+
+
+def fill_weights_at(n: int, idx: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`fill_weights` with the decisions' calendar positions already found (a sweep finds them once)."""
     decide = np.zeros(n, dtype=bool)
     source = np.full(n, -1, dtype=np.int64)
     keep = idx >= 0
     decide[idx[keep]] = True
     source[idx[keep]] = np.flatnonzero(keep)  # a later decision on the same day wins, as before
     last = np.maximum.accumulate(source)
-    padded = np.vstack([np.zeros((1, matrix.shape[1])), matrix])
-    return padded[last + 1], decide
+    weights = matrix[np.maximum(last, 0)] if len(matrix) else np.zeros((n, matrix.shape[1]))
+    weights[last < 0] = 0.0
+    return weights, decide

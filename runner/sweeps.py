@@ -14,6 +14,7 @@ import hashlib
 import io
 import json
 import os
+import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -84,12 +85,93 @@ def evaluate(task: Task) -> dict[str, Any]:
     spec = RunSpec(**task.spec)
     result = run(spec, store=store, offline=True)
     metrics = result.metrics if spec.stats == task.basis else compute_metrics(result, task.basis)
-    params = {} if task.role == "baseline" else {f"p.{k}": _cell(v) for k, v in spec.params.items()}
-    return {"key": task.key, "role": task.role, "label": task.label, **params, **metrics, RETURNS: result.returns}
+    return task_row(task, spec, metrics, result.returns)
 
 
 #: The key of a row's daily returns on their way from a worker to the parent.
 RETURNS = "_returns"
+
+
+def task_row(task: Task, spec: RunSpec, metrics: dict, returns) -> dict[str, Any]:
+    """A combination's row (role, params, metrics) and its daily returns under ``RETURNS``;
+    one-by-one and batched alike."""
+    params = {} if task.role == "baseline" else {f"p.{k}": _cell(v) for k, v in spec.params.items()}
+    return {"key": task.key, "role": task.role, "label": task.label, **params, **metrics, RETURNS: returns}
+
+
+def _store_for(home: str):
+    """This process's memoizing store of ``home`` (data is read once per worker)."""
+    from r2k.data.store import Store
+
+    store = _STORES.get(home)
+    if store is None:
+        store = _STORES[home] = Store(home, memo=True)
+    return store
+
+
+def evaluate_batch(tasks: list[Task], error_rows: bool = False) -> list[dict[str, Any]]:
+    """The rows of many tasks in one call: what they share computed once (runner.batch).
+
+    Combinations that cannot be batched (a per-date user rule, a backtrader strategy or engine)
+    run one by one; the rows are the same either way (tests/test_batch.py).
+    """
+    from r2k.runner.batch import batchable, run_batch
+    from r2k.runner.usercode import StrategyError
+
+    rows: list[dict | None] = [None] * len(tasks)
+    classes: dict[tuple, type] = {}  # resolve each strategy once per batch, not per combination
+    specs = []
+    for t in tasks:
+        spec = RunSpec(**t.spec)
+        where = (spec.strategy, spec.ref)
+        if where not in classes:
+            classes[where] = spec.strategy_class()
+        specs.append(replace(spec, cls=classes[where]))
+    fast: dict[tuple[str, str], list[int]] = {}
+    for i, (t, s) in enumerate(zip(tasks, specs, strict=True)):
+        if batchable(s):
+            fast.setdefault((t.home, t.basis), []).append(i)
+    for (home, basis), idx in fast.items():
+        outs = run_batch([specs[i] for i in idx], store=_store_for(home), basis=basis)
+        for i, out in zip(idx, outs, strict=True):
+            if out is None:
+                continue  # not covered by the batch after all: run on its own below
+            if isinstance(out, StrategyError):
+                if not error_rows:
+                    raise out
+                rows[i] = error_row(tasks[i], str(out))
+            else:
+                rows[i] = task_row(tasks[i], specs[i], out.metrics, out.returns)
+    fn = evaluate_or_error if error_rows else evaluate
+    return [row if row is not None else fn(t) for row, t in zip(rows, tasks, strict=True)]
+
+
+def _evaluate_batch_or_error(tasks: list[Task]) -> list[dict[str, Any]]:
+    return evaluate_batch(tasks, error_rows=True)
+
+
+#: Combinations per batch at most: large enough that shared work and call overhead vanish, small
+#: enough that a batch's rows reach the journal every second or so (resuming loses little).
+BATCH = 250
+
+
+def batches(tasks: list[Task], workers: int) -> list[list[Task]]:
+    """Tasks cut into batches: at least four per worker (so workers stay busy to the end), at most
+    BATCH each. A combination that cannot be batched (runner.batch.batchable) travels alone, as
+    before: a batch of slow backtrader runs would hold its rows back for a long time."""
+    from r2k.runner.batch import batchable
+
+    seen: dict[tuple, bool] = {}
+
+    def fast(t: Task) -> bool:
+        where = (t.spec.get("strategy"), t.spec.get("ref"), t.spec.get("engine"))
+        if where not in seen:
+            seen[where] = batchable(RunSpec(**t.spec))
+        return seen[where]
+
+    grouped = [t for t in tasks if fast(t)]
+    size = max(1, min(BATCH, -(-len(grouped) // (4 * max(workers, 1)))))
+    return [grouped[i:i + size] for i in range(0, len(grouped), size)] + [[t] for t in tasks if not fast(t)]
 
 
 def evaluate_or_error(task: Task) -> dict[str, Any]:
@@ -123,17 +205,23 @@ def run_tasks(tasks: list[Task], on_result: Callable[[dict], None], *, workers: 
 
     With ``error_rows`` a strategy's failure is a row (see :func:`evaluate_or_error`); without, it
     ends the whole evaluation (walk-forward must not pick from a grid with holes).
+    Tasks travel in batches (:func:`batches`, evaluated by :func:`evaluate_batch`).
     """
     if not tasks:
         return
-    fn = evaluate_or_error if error_rows else evaluate
+    fn = _evaluate_batch_or_error if error_rows else evaluate_batch
+
+    def each(rows: list[dict]) -> None:
+        for row in rows:
+            on_result(row)
+
     if scheduler or dask_local:
-        _run_dask(tasks, on_result, scheduler, dask_local, fn)
+        _run_dask(batches(tasks, dask_local or 2), each, scheduler, dask_local, fn)
     elif workers <= 1:
-        for t in tasks:
-            on_result(fn(t))
+        for chunk in batches(tasks, 1):
+            each(fn(chunk))
     else:
-        _run_pool(tasks, on_result, workers, fn)
+        _run_pool(batches(tasks, workers), each, workers, fn)
 
 
 def _ignore_sigint() -> None:
@@ -143,7 +231,7 @@ def _ignore_sigint() -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
-def _run_pool(tasks: list[Task], on_result, workers: int, fn=evaluate) -> None:
+def _run_pool(tasks: list, on_result, workers: int, fn=evaluate) -> None:
     """A local process pool that Ctrl-C or SIGTERM stops at once, leaving no worker behind."""
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
@@ -162,7 +250,7 @@ def _run_pool(tasks: list[Task], on_result, workers: int, fn=evaluate) -> None:
         pool.shutdown()
 
 
-def _run_dask(tasks: list[Task], on_result, scheduler: str | None, dask_local: int | None, fn=evaluate) -> None:
+def _run_dask(tasks: list, on_result, scheduler: str | None, dask_local: int | None, fn=evaluate) -> None:
     try:
         from dask.distributed import Client, LocalCluster, as_completed
     except ImportError:
@@ -208,8 +296,14 @@ def journal_header(path: Path) -> list[str]:
         return next(csv.reader(fh), None) or []
 
 
+#: Longest time a journalled row waits for its fsync (it is flushed to the OS at once).
+SYNC_SECONDS = 0.5
+
+
 class Journal:
-    """Appends one row per finished combination, flushed to disk at once.
+    """Appends one row per finished combination, flushed to the OS at once (a killed process
+    loses nothing) and synced to disk at most every :data:`SYNC_SECONDS` and on close (an fsync
+    per row cost more than computing it: 10,000 rows would spend most of their time there).
 
     Opening it drops a torn last line (no line end) so the next row starts on a line of its own,
     and widens the header when a new grid brings new columns (earlier rows keep their values).
@@ -229,13 +323,19 @@ class Journal:
         if new:
             self.writer.writeheader()
             self.fh.flush()
+        self._synced = 0.0
 
     def append(self, row: dict) -> None:
         self.writer.writerow(row)
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        now = time.monotonic()
+        if now - self._synced >= SYNC_SECONDS:
+            os.fsync(self.fh.fileno())
+            self._synced = now
 
     def close(self) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
         self.fh.close()
 
 

@@ -10,6 +10,7 @@ This module imports nothing heavy, so listing strategies keeps the CLI instant.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -36,7 +37,7 @@ class Targets:
 
     assets: list[str]
     weights: np.ndarray  # (decision dates, len(assets))
-    labels: list[str]
+    labels: Sequence[str]  # a list or a numpy array of str (only decisions.csv reads them)
 
     @classmethod
     def choose(cls, assets: list[str], choice: np.ndarray, labels) -> Targets:
@@ -47,12 +48,13 @@ class Targets:
         col = np.array([names.index(a) for a in assets], dtype=np.int64)[np.asarray(choice, dtype=np.int64)]
         w = np.zeros((len(col), len(names)))
         w[np.arange(len(col)), col] = 1.0
-        return cls(names, w, list(labels))
+        return cls(names, w, labels)
 
 
-def has_targets(rule: AllocationRule) -> bool:
-    """Whether the rule has a vectorized form (its class overrides :meth:`AllocationRule.targets`)."""
-    return type(rule).targets is not AllocationRule.targets
+def has_targets(rule: AllocationRule | type) -> bool:
+    """Whether a rule (or rule class) has a vectorized form (it overrides :meth:`AllocationRule.targets`)."""
+    cls = rule if isinstance(rule, type) else type(rule)
+    return cls.targets is not AllocationRule.targets
 
 
 def coerce(value: Any, default: Any, key: str) -> Any:

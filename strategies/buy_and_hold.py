@@ -29,7 +29,7 @@ class BuyAndHold(AllocationRule):
     def targets(self, history) -> Targets:
         import numpy as np
 
-        return Targets.choose([self.symbol], np.zeros(len(history), dtype=np.int64), ["hold"] * len(history))
+        return Targets.choose([self.symbol], np.zeros(len(history), dtype=np.int64), np.full(len(history), "hold"))
 
 
 class DollarCostAveraging(BuyAndHold):

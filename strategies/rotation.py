@@ -149,4 +149,4 @@ class RateCutRotation(AllocationRule):
         easing = has_cut & (last_cut > horizon) & (~has_hike | (last_hike < last_cut))
         tight = has_hike & (last_hike > horizon) & (~has_cut | (last_cut < last_hike))
         labels = np.where(easing, "easing", np.where(tight, "tightening", "hold"))
-        return Targets.choose([self.risk_on, self.risk_off], np.where(easing, 0, 1), labels.tolist())
+        return Targets.choose([self.risk_on, self.risk_off], np.where(easing, 0, 1), labels)

@@ -18,8 +18,9 @@ ALLOWED = {
     "r2k.runner": {"r2k.runner", "r2k.strategies", "r2k.data", "r2k.reports"},
 }
 #: runner's layers (see runner/__init__.py): each may import only its own layer and those below
-EXECUTION = {"engine", "basis", "plan", "schedule", "sizing", "drift", "execution", "vector_executor", "bt_executor", "bt_feed",
-             "bt_strategy", "result", "spec", "usercode", "interrupt", "labels", "safe_child", "progress", "flows"}
+EXECUTION = {"engine", "basis", "batch", "plan", "schedule", "sizing", "drift", "execution", "vector_executor",
+             "bt_executor", "bt_feed", "bt_strategy", "result", "spec", "usercode", "interrupt", "labels", "safe_child",
+             "progress", "flows"}
 COMMANDS_PREFIX = "cli"
 
 

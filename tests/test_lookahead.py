@@ -77,7 +77,7 @@ def test_rotation_sees_a_cut_one_business_day_late():
     dates = pd.DatetimeIndex(["2001-03-02", "2001-03-05"])
     history = History.build(dates, {"IWM": pd.Series(1.0, index=CAL), "SPY": pd.Series(1.0, index=CAL)},
                             {"DFEDTAR": rates, "DFEDTARU": rates.iloc[:0]}, 1)
-    assert rule.targets(history).labels == ["hold", "easing"]
+    assert list(rule.targets(history).labels) == ["hold", "easing"]
 
 
 @settings(max_examples=15, deadline=None)

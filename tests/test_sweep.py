@@ -65,16 +65,17 @@ def test_cli_bad_grid_exits_2(synth_home):
 def test_interrupted_sweep_resumes_without_recomputing(synth_home, tmp_path, monkeypatch):
     base = RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark=None, engine="vector")
     grid = {"window": [20, 40, 60, 80, 100]}
-    real = sweep_mod.evaluate
+    real = sweep_mod.evaluate_batch
     calls = []
 
-    def crashing(task):
+    def crashing(tasks, error_rows=False):
         if len(calls) == 3:
             raise KeyboardInterrupt
-        calls.append((task.key, task.role))
-        return real(task)
+        calls.extend((t.key, t.role) for t in tasks)
+        return real(tasks, error_rows)
 
-    monkeypatch.setattr(sweep_mod, "evaluate", crashing)
+    monkeypatch.setattr(sweep_mod, "BATCH", 1)  # one combination per batch: the crash comes mid-sweep
+    monkeypatch.setattr(sweep_mod, "evaluate_batch", crashing)
     folder = tmp_path / "sw"
     with pytest.raises(KeyboardInterrupt):
         sweep_mod.sweep(base, grid, folder, offline=True, workers=1)
@@ -84,7 +85,9 @@ def test_interrupted_sweep_resumes_without_recomputing(synth_home, tmp_path, mon
     assert [r for _, r in calls] == ["baseline", "trial", "trial"]  # the reference row (IWM held) comes first
 
     counted = []
-    monkeypatch.setattr(sweep_mod, "evaluate", lambda task: counted.append((task.key, task.role)) or real(task))
+    monkeypatch.setattr(sweep_mod, "evaluate_batch",
+                        lambda tasks, error_rows=False: counted.extend((t.key, t.role) for t in tasks)
+                        or real(tasks, error_rows))
     out = sweep_mod.sweep(base, grid, folder, offline=True, workers=1)
     assert len(counted) == 3 and not {k for k, _ in counted} & {k for k, _ in calls}
     assert {r for _, r in counted} == {"trial"}

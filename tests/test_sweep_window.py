@@ -135,19 +135,20 @@ def test_a_resumed_sweep_gives_the_same_statistics(home, tmp_path, monkeypatch):
     base = RunSpec("trend-filter", {"risk_off": "SPY"}, benchmark="SPY", engine="vector")
     grid = {"window": [10, 20, 40, 60, 90, 120]}
     whole = sweep_mod.sweep(base, grid, tmp_path / "whole", offline=True, workers=1)
-    real = sweep_mod.evaluate
+    real = sweep_mod.evaluate_batch
     seen = []
 
-    def crashing(task):
+    def crashing(tasks, error_rows=False):
         if len(seen) == 4:
             raise KeyboardInterrupt
-        seen.append(task.key)
-        return real(task)
+        seen.extend(t.key for t in tasks)
+        return real(tasks, error_rows)
 
-    monkeypatch.setattr(sweep_mod, "evaluate", crashing)
+    monkeypatch.setattr(sweep_mod, "BATCH", 1)  # one combination per batch: the crash comes mid-sweep
+    monkeypatch.setattr(sweep_mod, "evaluate_batch", crashing)
     with pytest.raises(KeyboardInterrupt):
         sweep_mod.sweep(base, grid, tmp_path / "cut", offline=True, workers=1)
-    monkeypatch.setattr(sweep_mod, "evaluate", real)
+    monkeypatch.setattr(sweep_mod, "evaluate_batch", real)
     resumed = sweep_mod.sweep(base, grid, tmp_path / "cut", offline=True, workers=1)
     assert resumed.reused == 2 and resumed.computed == 4
     assert resumed.overfitting == whole.overfitting and resumed.overfitting["trials"] == 6

@@ -1,0 +1,153 @@
+"""Many combinations of one sweep in one call: shared work once, per-combination work as arrays.
+
+Combinations of a sweep differ only in their parameters. Everything that does not depend on
+them (loading and aligning the inputs, the calendar, the cash-flow ledger, the risk-free rate,
+the point-in-time History and its running sums) is computed once per group of combinations that
+need the same data. What is left per combination is array work: the rule's vectorized
+``targets(history)``, the vectorized weight fill, the compiled executor, and the metrics of all
+combinations of the group at once (reports.metrics.summarize_many).
+
+Only allocation rules with a vectorized form on the vector engine take this path; anything else
+(a per-date user rule, a plain backtrader strategy, the backtrader engine) is left to the caller's
+one-combination path, so the rows are the same whichever way a combination was computed
+(tests/test_batch.py: to 1e-12).
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from types import SimpleNamespace
+
+import numpy as np
+import pandas as pd
+
+from r2k.data.symbols import canonical_series, canonical_symbol
+from r2k.runner.spec import RunSpec
+from r2k.runner.usercode import StrategyError
+
+
+@dataclass
+class Outcome:
+    """One combination's finished numbers: its metrics (metrics.json's) and daily returns
+    (kept as an array on the shared calendar; the Series is built only when asked for)."""
+
+    metrics: dict
+    values: np.ndarray
+    index: pd.DatetimeIndex
+
+    @property
+    def returns(self) -> pd.Series:
+        return pd.Series(self.values, index=self.index, name="return")
+
+
+def batchable(spec: RunSpec) -> bool:
+    """Whether a combination can run in a batch (a vectorized rule on the vector engine)."""
+    from r2k.strategies.base import AllocationRule, has_targets
+
+    if spec.engine != "vector" or spec.withdraw or spec.withdraw_pct or spec.inflation_adjust or spec.real:
+        return False  # withdrawals, CPI-grown flows and real results take the engine's full path
+    cls = spec.strategy_class()
+    if not (isinstance(cls, type) and issubclass(cls, AllocationRule)):
+        return False
+    return has_targets(cls)
+
+
+def _group_key(spec: RunSpec, rule) -> str:
+    """Combinations with the same key share inputs, calendar, ledger and rf."""
+    shared = {k: v for k, v in spec.to_dict().items() if k != "params"}
+    data = {"assets": list(dict.fromkeys(rule.assets())), "signals": [canonical_symbol(s) for s in rule.signals()],
+            "series": [canonical_series(s) for s in rule.series()], "schedule": rule.schedule}
+    return json.dumps({"spec": shared, "data": data, "cls": repr(type(rule))}, sort_keys=True, default=str)
+
+
+def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | StrategyError | None]:
+    """Every spec's Outcome (or the StrategyError its rule raised), in order; None for a
+    combination the batch does not cover after all (a rule with a drift band: the caller runs it).
+
+    All specs must be :func:`batchable`. Data comes from ``store`` offline (the sweep loaded it).
+    """
+    from r2k.runner.engine import make_rule, resolve_spec
+
+    out: list[Outcome | StrategyError | None] = [None] * len(specs)
+    groups: dict[str, list[tuple[int, RunSpec, object]]] = {}
+    for i, spec in enumerate(specs):
+        cls = spec.strategy_class()
+        spec = resolve_spec(spec, cls)
+        try:
+            rule, _ = make_rule(cls, spec.params)
+        except StrategyError as exc:
+            out[i] = exc
+            continue
+        if any(rule.drift_band()):
+            continue  # rebalancing on drift depends on the account: the engine's own path
+        groups.setdefault(_group_key(spec, rule), []).append((i, spec, rule))
+    for members in groups.values():
+        for i, res in zip([m[0] for m in members], _run_group(members, store, basis), strict=True):
+            out[i] = res
+    return out  # type: ignore[return-value]
+
+
+def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) -> list[Outcome | StrategyError]:
+    from r2k.reports.metrics import summarize_many
+    from r2k.reports.runfolder import started_from_zero
+    from r2k.runner.engine import (
+        cashflow_table,
+        flow_neutral_returns,
+        history_for,
+        ledger,
+        load_inputs,
+        make_rule,
+        risk_free,
+        targets_matrix,
+    )
+    from r2k.runner.plan import Plan, fill_weights_at
+    from r2k.runner.vector_executor import run_vector
+
+    _, spec0, rule0 = members[0]
+    _, (traded, signals) = make_rule(type(rule0), spec0.params)
+    series_ids = [canonical_series(s) for s in rule0.series()]
+    typed = frozenset(traded) if getattr(rule0, "user_assets", False) else frozenset()
+    inputs = load_inputs(traded, signals, series_ids, spec0, store=store, offline=True, note=lambda m: None,
+                         providers=None, typed=typed)
+    calendar = inputs.calendar
+    flows = ledger(calendar, spec0)
+    history = history_for(rule0, inputs, traded, signals)
+    opens = np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]), dtype=float)
+    closes = np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]), dtype=float)
+    positions = calendar.get_indexer(history.dates)
+    results: list[Outcome | StrategyError | None] = [None] * len(members)
+    ok: list[int] = []
+    rets, finals, n_trades, one_way, mean_value = [], [], [], [], []
+    for k, (_, spec, rule) in enumerate(members):
+        try:
+            matrix, _ = targets_matrix(rule, history, traded)
+        except StrategyError as exc:
+            results[k] = exc
+            continue
+        weights, decide = fill_weights_at(len(calendar), positions, matrix)
+        plan = Plan(calendar=calendar, assets=traded, opens=opens, closes=closes, decide=decide, weights=weights,
+                    flows=flows, fill=spec.fill, commission=spec.commission_bps / 1e4,
+                    slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares)
+        ex = run_vector(plan)
+        rets.append(flow_neutral_returns(ex.value, ex.flows if ex.flows is not None else flows))
+        finals.append(float(ex.value[-1]))
+        side, value = ex.trades.sides_and_values()
+        n_trades.append(len(side))
+        one_way.append(min(float(value[side > 0].sum()), float(value[side < 0].sum())) if len(side) else 0.0)
+        mean_value.append(float(np.mean(ex.value)))
+        ok.append(k)
+    if ok:
+        cashflows = cashflow_table(calendar, flows)
+        matrix_r = np.vstack(rets)
+        metrics = summarize_many(matrix_r, calendar[1:], start=calendar[0],
+                                 initial_cash=float(cashflows["amount"].iloc[0]),
+                                 final_values=np.array(finals), cashflows=cashflows, trades=np.array(n_trades),
+                                 one_way=np.array(one_way), mean_value=np.array(mean_value),
+                                 rf=risk_free(spec0, inputs), basis=basis)
+        index = calendar[1:]
+        for row, k, m in zip(matrix_r, ok, metrics, strict=True):
+            m = started_from_zero(m, SimpleNamespace(spec=members[k][1]))
+            results[k] = Outcome(m, row, index)
+    return results  # type: ignore[return-value]
+
