@@ -109,3 +109,64 @@ def run_basis(fill: str, frames: dict[str, pd.DataFrame], window: tuple[pd.Times
                 notes.append(f"{sym} has no open prices (close-only data): its next-open orders fill at the next "
                              "day's close")
     return Basis(fill, prices, late, notes)
+
+
+def share_units(frame: pd.DataFrame | None, calendar: pd.DatetimeIndex) -> np.ndarray:
+    """Account units per traded share on each calendar day: ``close / adj_close`` (1 for CASH,
+    indices and files without a raw close, where the adjusted price is the only price)."""
+    if frame is None:
+        return np.ones(len(calendar))
+    k = (frame["close"] / frame["adj_close"]).reindex(calendar).ffill()
+    return k.fillna(1.0).to_numpy(dtype="float64")
+
+
+def shares_text(whole: bool, symbols: list[str], frames: dict[str, pd.DataFrame | None]) -> str:
+    """How an allocation rule's share counts are made, for the assumptions."""
+    if not whole:
+        return "fractional shares"
+    no_raw = [s for s in symbols if s != CASH and frames.get(s) is not None and not has_raw_close(frames[s])
+              and not s.startswith("^")]
+    text = "whole shares at the traded (split-adjusted, not dividend-adjusted) price, sized from the raw close/open"
+    if no_raw:
+        text += f"; {', '.join(no_raw)} has no raw close, so its shares are whole units of the adjusted price"
+    return text
+
+
+def with_share_columns(trades: pd.DataFrame, units: dict[str, pd.Series]) -> pd.DataFrame:
+    """Add ``shares`` and ``share_price``: each trade in real shares at the traded price.
+
+    ``size``/``price`` are in the account's units (total-return adjusted); ``shares = size /
+    unit`` and ``share_price = price * unit`` describe the same trade (same value) in shares.
+    """
+    out = trades.copy()
+    if out.empty:
+        out["shares"], out["share_price"] = [], []
+        return out
+    dates = pd.DatetimeIndex(pd.to_datetime(out["date"]))
+    unit = np.array([float(units[s].get(d, 1.0)) if s in units else 1.0 for s, d in zip(out["symbol"], dates, strict=True)])
+    out["shares"] = out["size"].to_numpy(dtype="float64") / unit
+    out["share_price"] = out["price"].to_numpy(dtype="float64") * unit
+    return out
+
+
+def backtrader_shares_text(sizes: np.ndarray, whole_flag: bool) -> str:
+    """How a plain backtrader strategy's share counts were made: read from its trades."""
+    sizes = np.asarray(sizes, dtype="float64")
+    if len(sizes) and np.all(np.abs(sizes - np.round(sizes)) < 1e-9):
+        text = ("whole units of the total-return adjusted price, as the strategy sized its orders (backtrader's "
+                "order_target_* and sizers round down), not real shares")
+    else:
+        text = "as the strategy sized its orders: fractional units of the total-return adjusted price"
+    if whole_flag:
+        text += "; --whole-shares does not apply to a backtrader strategy"
+    return text
+
+
+def warmup_text(calendar: pd.DatetimeIndex, first_bar: int) -> str:
+    """What history a plain backtrader strategy saw: only the window, with its warm-up inside it."""
+    text = ("a backtrader strategy sees only the window's bars, so its indicators warm up inside the window "
+            "(allocation rules see all stored history before it)")
+    if first_bar > 0:
+        text += (f": it first acted on {calendar[first_bar]:%Y-%m-%d} (bar {first_bar + 1}) and held cash on the "
+                 f"{first_bar} bars before")
+    return text

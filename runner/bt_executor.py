@@ -50,6 +50,22 @@ def _feed(bt, plan: Plan, j: int):
     return make_feed(bt, frame, plan.assets[j])
 
 
+def _with_sentinel(plan: Plan) -> Plan:
+    """The plan's prices plus one more bar repeating the last one (feeds only read prices).
+
+    backtrader executes a close (coc) order in the broker step of the *next* bar, so an order
+    decided on the last day would never fill; this bar lets it fill (at the last close) and is
+    dropped from every record.
+    """
+    import dataclasses
+
+    import pandas as pd
+
+    cal = plan.calendar.append(pd.DatetimeIndex([plan.calendar[-1] + pd.offsets.BDay(1)]))
+    return dataclasses.replace(plan, calendar=cal, opens=np.vstack([plan.opens, plan.closes[-1:]]),
+                               closes=np.vstack([plan.closes, plan.closes[-1:]]))
+
+
 def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Execution:
     """Trade ``plan`` in Cerebro. ``feed(bt, plan, j)`` and ``stdstats`` exist for the benchmark
     that compares us with a stock Cerebro (bench/bt_path.py); runs use the defaults."""
@@ -57,7 +73,9 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
 
     feed = feed or _feed
     n, m = len(plan.calendar), len(plan.assets)
-    day_of = {d.date(): i for i, d in enumerate(plan.calendar)}
+    fed = _with_sentinel(plan) if plan.fill == "close" else plan
+    day_of = {d.date(): i for i, d in enumerate(fed.calendar)}
+    units = plan.share_units()
     value = np.full(n, np.nan)
     cash = np.full(n, np.nan)
     shares = np.zeros((n, m))
@@ -98,7 +116,7 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
             self.pending = None
             deltas = order_deltas(self._holdings(), self._cash(), plan.opens[i],
                                   plan.weights[decided], cost, invest_only=invest_only,
-                                  whole=plan.whole_shares)
+                                  whole=plan.whole_shares, unit=units[i])
             self._submit(deltas, **next_open_kw)
 
         def _withdraw(self, i: int) -> None:
@@ -113,16 +131,26 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
                 self.depleted = i
             else:
                 paid[i] = want
-                deltas = raise_deltas(q, c - want, p, plan.weights[i], cost, whole=plan.whole_shares)
+                deltas = raise_deltas(q, c - want, p, plan.weights[i], cost, whole=plan.whole_shares, unit=units[i])
             self.broker.add_cash(-paid[i])
             self.broker._get_value()  # debit it now, at this close
             self._submit(deltas)
-            proceeds = float(-(deltas * p).sum()) * (1.0 - cost)
-            self.shadow = (deltas, proceeds)
+            self._book_at_close(deltas, p)
+
+        def _book_at_close(self, deltas: np.ndarray, p: np.ndarray) -> None:
+            """Carry orders submitted at this close (booked next bar, at this close) as the shadow,
+            so the day is recorded as it stands after them."""
+            change = float(-(deltas * p).sum() - (np.abs(deltas) * p).sum() * cost)
+            if self.shadow is None:
+                self.shadow = (deltas.copy(), change)
+            else:
+                self.shadow = (self.shadow[0] + deltas, self.shadow[1] + change)
 
         def next(self):
             i = day_of[self.datas[0].datetime.date(0)]
-            self.shadow = None  # yesterday's withdrawal sells were booked in this bar's broker step
+            self.shadow = None  # yesterday's close orders were booked in this bar's broker step
+            if i == n:  # the sentinel bar only lets the last day's close orders execute
+                return
             if self.depleted >= 0:
                 value[i] = cash[i] = 0.0
                 return
@@ -132,9 +160,6 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
                 self.broker._get_value()  # credit it now, at this close (pitfalls §5)
             if wd[i] > 0 or wr[i] > 0:
                 self._withdraw(i)
-            value[i] = self._cash() + float(self._holdings() @ plan.closes[i])
-            cash[i] = self._cash()
-            shares[i] = self._holdings()
             if self.depleted >= 0:
                 value[i] = cash[i] = 0.0
                 shares[i] = 0.0
@@ -151,10 +176,15 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
                 if plan.fill == "close":
                     deltas = order_deltas(self._holdings(), self._cash(), plan.closes[i],
                                           plan.weights[i], cost, invest_only=invest_only,
-                                          whole=plan.whole_shares)
+                                          whole=plan.whole_shares, unit=units[i])
                     self._submit(deltas)
+                    self._book_at_close(deltas, plan.closes[i])
                 else:
                     self.pending = (i, invest_only)
+            # the day as it stands after everything at this close (close fills included)
+            value[i] = self._cash() + float(self._holdings() @ plan.closes[i])
+            cash[i] = self._cash()
+            shares[i] = self._holdings()
 
         def notify_order(self, order):
             if order.status == order.Completed:
@@ -178,7 +208,7 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
 
     cerebro = bt.Cerebro(stdstats=stdstats, cheat_on_open=(plan.fill == "next-open"))
     for j in range(m):
-        cerebro.adddata(feed(bt, plan, j))
+        cerebro.adddata(feed(bt, fed, j))
     cerebro.addstrategy(RuleExecutor)
     broker = cerebro.broker
     broker.setcash(float(plan.flows[0]))

@@ -50,6 +50,36 @@ def strategy_symbols(cls) -> list[str]:
     return [declared_symbol(s, who, rewrite=True) for s in getattr(cls, "r2k_symbols", ["IWM"])]
 
 
+def _fill_last_close(broker, symbols: list[str], last_close: np.ndarray, cost: float, day: pd.Timestamp,
+                     value: np.ndarray, cash: np.ndarray, shares: np.ndarray, trades: list[dict], rejected: list[str],
+                     commission: float, slippage: float) -> None:
+    """Market orders the strategy placed at the last close: filled there, as --fill close promises.
+
+    backtrader would execute them in a bar that never comes. They are filled in submission order
+    at the last close with the run's costs, as the broker would; a buy the cash cannot pay is
+    rejected (and reported like any rejected order).
+    """
+    import backtrader as bt
+
+    left = [o for o in list(broker.submitted) + list(broker.pending)
+            if o.alive() and o.exectype in (None, bt.Order.Market)]
+    for o in left:
+        j = symbols.index(o.data._name)
+        size = float(o.created.size)
+        price = float(last_close[j])
+        notional = abs(size) * price
+        if size > 0 and notional * (1 + cost) > cash[-1] * (1 + 1e-12):
+            rejected.append(f"Margin buy {o.data._name} size {size:g} on {day:%Y-%m-%d}")
+            continue
+        cash[-1] += -size * price - notional * cost
+        shares[-1, j] += size
+        trades.append({"date": f"{day:%Y-%m-%d}", "symbol": o.data._name, "side": "buy" if size > 0 else "sell",
+                       "size": abs(size), "price": price, "value": notional, "commission": notional * commission,
+                       "slippage": notional * slippage})
+    if left:
+        value[-1] = cash[-1] + float(shares[-1] @ last_close)
+
+
 def run_strategy(cls, params: dict[str, Any], ohlc: dict[str, pd.DataFrame], symbols: list[str],
                  calendar: pd.DatetimeIndex, flows: np.ndarray, *, fill: str, commission: float,
                  slippage: float) -> Execution:
@@ -63,12 +93,34 @@ def run_strategy(cls, params: dict[str, Any], ohlc: dict[str, pd.DataFrame], sym
     trades: list[dict] = []
     rejected: list[str] = []
 
-    class Recorder(bt.Analyzer):
-        """Credits contributions at the close and records the account every bar."""
+    closes = np.column_stack([ohlc[sym]["close"].to_numpy() for sym in symbols])
+    acted: list[int] = []  # bars the strategy's next() ran on
+    close_fill = fill == "close"
 
-        def next(self):
+    class Recorder(bt.Analyzer):
+        """Credits contributions at the close and records the account every bar.
+
+        With ``--fill close`` backtrader executes a bar's orders in the next bar's broker step
+        (at the ordering bar's close), so each day is recorded again on the next bar, after
+        those fills and before that bar's deposit: a day's row holds that day's fills.
+        """
+
+        def prenext(self):  # the strategy is still warming up its indicators
+            self._record()
+
+        def next(self):  # the strategy's own next() ran on this bar
+            if not acted:
+                acted.append(day_of[self.strategy.datas[0].datetime.date(0)])
+            self._record()
+
+        def _record(self):
             i = day_of[self.strategy.datas[0].datetime.date(0)]
             broker = self.strategy.broker
+            if close_fill and i > 0:
+                held = np.array([self.strategy.getposition(d).size for d in self.strategy.datas], dtype=float)
+                cash[i - 1] = broker.getcash()
+                shares[i - 1] = held
+                value[i - 1] = cash[i - 1] + float(held @ closes[i - 1])
             if i > 0 and flows[i]:
                 broker.add_cash(flows[i])
                 broker._get_value()  # credit it now, at this close (pitfalls §5)
@@ -102,8 +154,8 @@ def run_strategy(cls, params: dict[str, Any], ohlc: dict[str, pd.DataFrame], sym
                                              percabs=True, stocklike=True))
     with user_code_errors(cls):
         cerebro.run()
-    # bars before the strategy's first next() (indicator warm-up) still hold the starting cash
-    first = int(np.argmax(~np.isnan(value))) if not np.isnan(value).all() else n
-    value[:first] = flows[0]
-    cash[:first] = flows[0]
-    return Execution(value=value, cash=cash, shares=shares, trades=trades, rejected=rejected)
+    if close_fill and not np.isnan(value[-1]):
+        _fill_last_close(broker, symbols, closes[-1], commission + slippage, calendar[-1], value, cash, shares, trades,
+                         rejected, commission, slippage)
+    first = acted[0] if acted else n
+    return Execution(value=value, cash=cash, shares=shares, trades=trades, rejected=rejected, first_bar=first)

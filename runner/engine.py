@@ -24,7 +24,15 @@ from r2k.data.cash import RATE_SERIES, cash_index
 from r2k.data.errors import DataError, EngineError, R2KError, UsageError
 from r2k.data.store import Store, Stored
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol, declared_symbol
-from r2k.runner.basis import Basis, run_basis
+from r2k.runner.basis import (
+    Basis,
+    backtrader_shares_text,
+    run_basis,
+    share_units,
+    shares_text,
+    warmup_text,
+    with_share_columns,
+)
 from r2k.runner.execution import Execution
 from r2k.runner.flows import Schedule, build_schedule
 from r2k.runner.plan import Plan, build_weights, check_weights, fill_weights
@@ -46,9 +54,13 @@ def flow_neutral_returns(value: np.ndarray, flows: np.ndarray) -> np.ndarray:
     """Daily time-weighted returns: ``r_t = (V_t - F_t) / V_{t-1} - 1`` for t >= 1.
 
     ``F_t`` is the cash that arrived at the close of day t, so a deposit never counts as a gain
-    (bt's flow-neutral accounting).
+    (bt's flow-neutral accounting). ``V_t`` is the value after everything on day t, fills at that
+    close included; the base of day 1 is the cash that arrived on day 0 (``F_0``, before any
+    fill at that close), so a cost paid at the first close counts in the first return.
     """
-    prev = value[:-1]
+    prev = value[:-1].copy()
+    if len(prev):
+        prev[0] = flows[0]
     with np.errstate(divide="ignore", invalid="ignore"):
         r = np.where(prev > 0, (value[1:] - flows[1:]) / prev - 1.0, 0.0)
     return r
@@ -370,9 +382,15 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
             decide=decide, weights=weights, flows=flows, fill=spec.fill,
             commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares,
             withdraw=schedule.withdraw, withdraw_rate=schedule.withdraw_rate,
-            band=float(band), band_relative=float(band_relative),
+            band=float(band), band_relative=float(band_relative), units=units_of(inputs, traded),
         )
     return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows, schedule)
+
+
+def units_of(inputs: Inputs, symbols: list[str]) -> np.ndarray:
+    """(days, symbols) account units per real share (runner.basis.share_units), for whole-share sizing."""
+    frames = [None if s == CASH else inputs.stored[s].data for s in symbols]
+    return np.column_stack([share_units(f, inputs.calendar) for f in frames])
 
 
 def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
@@ -489,6 +507,10 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
                                name=spec.benchmark)
         bench_flows = cashflow_table(calendar, bench_actual)
         bench_outcome = outcome(bench_plan, bex, schedule, spec)
+    held = traded + ([spec.benchmark] if spec.benchmark and spec.benchmark not in traded else [])
+    units = {s: pd.Series(u, index=calendar) for s, u in zip(held, units_of(inputs, held).T, strict=True)}
+    if bench_trades is not None:
+        bench_trades = with_share_columns(bench_trades, units)
     inputs_info = {}
     for name, st in list(inputs.stored.items()) + list(inputs.stored_series.items()):
         m = st.meta
@@ -506,9 +528,14 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         "cash": ("uninvested cash earns nothing; the CASH asset accrues the daily fed funds rate (DFF, act/360)"
                  if CASH in traded else "uninvested cash earns nothing"),
         "returns": "time-weighted: a contribution never counts as a gain; XIRR is the money-weighted return",
-        "shares": "whole shares" if spec.whole_shares else "fractional shares",
+        "shares": shares_text(spec.whole_shares, traded,
+                              {t: (None if t == CASH else inputs.stored[t].data) for t in traded}),
         "engine": spec.engine,
     }
+    if not (isinstance(cls, type) and issubclass(cls, AllocationRule)):
+        sizes = np.array([t["size"] for t in ex.trades], dtype="float64")
+        assumptions["shares"] = backtrader_shares_text(sizes, spec.whole_shares)
+        assumptions["history"] = warmup_text(calendar, ex.first_bar)
     if spec.benchmark:
         assumptions["benchmark"] = (f"{spec.benchmark} bought like the strategy: the same initial cash, deposits on the "
                                     f"same days, fill timing and costs; {spec.benchmark}: "
@@ -540,7 +567,7 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         spec=spec, strategy_doc=description, params=params, returns=rets,
         equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),
         positions=pd.DataFrame(ex.shares, index=calendar, columns=traded),
-        trades=pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS),
+        trades=with_share_columns(pd.DataFrame(list(ex.trades), columns=TRADE_COLUMNS), units),
         cashflows=cashflow_table(calendar, actual),
         decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
         benchmark_trades=bench_trades, benchmark_cashflows=bench_flows,
@@ -574,7 +601,7 @@ def benchmark_plan(spec: RunSpec, inputs: Inputs, flows: np.ndarray, schedule: S
     return Plan(calendar=inputs.calendar, assets=[spec.benchmark], opens=frame[["open"]].to_numpy(),
                 closes=frame[["close"]].to_numpy(), decide=decide, weights=np.ones((n, 1)), flows=flows,
                 fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
-                whole_shares=spec.whole_shares,
+                whole_shares=spec.whole_shares, units=units_of(inputs, [spec.benchmark]),
                 withdraw=None if schedule is None else schedule.withdraw,
                 withdraw_rate=None if schedule is None else schedule.withdraw_rate)
 

@@ -54,3 +54,4 @@ class Execution:
     depleted: int = -1  # the day a withdrawal emptied the account (-1: never)
     #: drift-band rebalances: (day index, asset outside its band, its weight then)
     rebalances: list[tuple[int, int, float]] = field(default_factory=list)
+    first_bar: int = 0  # the first bar the strategy acted on (a backtrader strategy's indicator warm-up)

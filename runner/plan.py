@@ -47,6 +47,15 @@ class Plan:
     @property
     def banded(self) -> bool:
         return self.band > 0 or self.band_relative > 0
+    #: (days, assets) account units per traded share (close / adj_close; 1 without a raw close).
+    #: Only whole-share sizing reads it; None means 1 everywhere.
+    units: np.ndarray | None = None
+
+    def share_units(self) -> np.ndarray:
+        """``units``, or ones when the plan has none."""
+        if self.units is None:
+            return np.ones((len(self.calendar), len(self.assets)))
+        return np.asarray(self.units, dtype=np.float64)
 
     @property
     def cost(self) -> float:

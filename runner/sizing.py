@@ -10,6 +10,14 @@ At a fill, with fill prices ``p``, holdings ``q`` and broker cash ``c``:
   (:func:`allocate_flow`). For a single target asset that is "buy it with all the cash";
 - *raise* (a withdrawal): selling only, from what is over its target first (:func:`raise_into`).
 
+With whole shares, counts are whole *real* shares: ``unit[j]`` is how many account units (the
+total-return adjusted price the account is kept in) one traded share is on the fill day,
+``close / adj_close`` from the store (1 where the file has no raw close). A delta is floored to a
+whole number of shares, then converted back to units, so the first SPY fill of 1993 buys 83
+shares at $120.46 (122.0 units of the adjusted 81.96), not 122 "shares". Dividends then
+accrue in the adjusted account as if reinvested, so holdings between trades may be fractional
+shares; a sell of everything sells them all.
+
 Buys are scaled down so that their cost, including commission and slippage, fits the cash left
 after the sells (minus a 1e-12 relative margin against float rounding: an "all cash" buy must
 never be rejected by the broker). Trades smaller than 1e-6 of the portfolio are skipped.
@@ -32,8 +40,9 @@ MIN_TRADE = 1e-6
 
 @njit(cache=True)
 def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float,
-              invest_only: bool, whole: bool, delta: np.ndarray) -> None:
-    """Write the share deltas (negative = sell) that move holdings ``q`` to ``w`` into ``delta``."""
+              invest_only: bool, whole: bool, unit: np.ndarray, delta: np.ndarray) -> None:
+    """Write the deltas in account units (negative = sell) that move holdings ``q`` to ``w`` into
+    ``delta``; with ``whole``, whole multiples of ``unit`` (one real share each)."""
     m = q.shape[0]
     held = 0.0
     for j in range(m):
@@ -53,9 +62,9 @@ def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: fl
             delta[j] = 0.0
         if whole:
             if delta[j] < 0:
-                delta[j] = -min(float(math.ceil(-delta[j] - 1e-9)), q[j])
+                delta[j] = -min(float(math.ceil(-delta[j] / unit[j] - 1e-9)) * unit[j], q[j])
             else:
-                delta[j] = float(math.floor(delta[j] + 1e-9))
+                delta[j] = float(math.floor(delta[j] / unit[j] + 1e-9)) * unit[j]
     proceeds = 0.0
     spend = 0.0
     for j in range(m):
@@ -68,7 +77,7 @@ def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: fl
         scale = max(available, 0.0) / spend
         for j in range(m):
             if delta[j] > 0:
-                delta[j] = float(math.floor(delta[j] * scale)) if whole else delta[j] * scale
+                delta[j] = float(math.floor(delta[j] * scale / unit[j])) * unit[j] if whole else delta[j] * scale
 
 
 @njit(cache=True)
@@ -116,17 +125,18 @@ def allocate_flow(values: np.ndarray, weights: np.ndarray, amount: float) -> np.
 
 
 def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray,
-                 cost: float, *, invest_only: bool, whole: bool) -> np.ndarray:
-    """Share deltas (negative = sell) that move the portfolio to ``weights`` at ``prices``."""
+                 cost: float, *, invest_only: bool, whole: bool, unit: np.ndarray | None = None) -> np.ndarray:
+    """Deltas in account units (negative = sell) that move the portfolio to ``weights`` at ``prices``."""
     delta = np.empty(len(shares))
+    unit = np.ones(len(shares)) if unit is None else np.asarray(unit, dtype=np.float64)
     size_into(np.asarray(shares, dtype=np.float64), float(cash), np.asarray(prices, dtype=np.float64),
-              np.asarray(weights, dtype=np.float64), float(cost), bool(invest_only), bool(whole), delta)
+              np.asarray(weights, dtype=np.float64), float(cost), bool(invest_only), bool(whole), unit, delta)
     return delta
 
 
 @njit(cache=True)
 def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float, whole: bool,
-               delta: np.ndarray) -> None:
+               unit: np.ndarray, delta: np.ndarray) -> None:
     """Write the sells (negative deltas) that bring a negative ``cash`` back to 0 into ``delta``.
 
     Used to pay a withdrawal (runner.flows). The sale is taken toward the targets ``w``, the
@@ -152,14 +162,15 @@ def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: f
             continue
         d = min(-delta[j] / p[j], q[j])
         if whole:
-            d = min(float(math.ceil(d - 1e-9)), q[j])
+            d = min(float(math.ceil(d / unit[j] - 1e-9)) * unit[j], q[j])
         delta[j] = -d
 
 
 def raise_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: np.ndarray, cost: float, *,
-                 whole: bool) -> np.ndarray:
-    """Share deltas (sells) that pay a negative cash balance back to 0 at ``prices``."""
+                 whole: bool, unit: np.ndarray | None = None) -> np.ndarray:
+    """Deltas in account units (sells) that pay a negative cash balance back to 0 at ``prices``."""
     delta = np.empty(len(shares))
+    unit = np.ones(len(shares)) if unit is None else np.asarray(unit, dtype=np.float64)
     raise_into(np.asarray(shares, dtype=np.float64), float(cash), np.asarray(prices, dtype=np.float64),
-               np.asarray(weights, dtype=np.float64), float(cost), bool(whole), delta)
+               np.asarray(weights, dtype=np.float64), float(cost), bool(whole), unit, delta)
     return delta

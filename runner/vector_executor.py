@@ -7,14 +7,17 @@ of bars cost tens of microseconds, and the work per fill is scalar arithmetic on
 
 Order of operations on day i, matching Cerebro with cheat-on-open / coc:
 1. next-open fills of the previous close's decision, at ``opens[i]``;
-2. the close: cash flow ``flows[i]`` arrives, value is recorded;
-   a withdrawal is paid at this close: the shares that fund it are sold at ``closes[i]`` and
-   booked before the record (runner.flows); one the account cannot pay empties it for good;
+2. the close: cash flow ``flows[i]`` arrives;
+   a withdrawal is paid at this close: the shares that fund it are sold at ``closes[i]``
+   (runner.flows); one the account cannot pay empties it for good;
 3. with drift bands and no decision at this close: runner.drift.band_breach on the holdings at
    ``closes[i]``; a breach makes this close a rebalance (to ``weights[i]``);
-4. a decision (or a deposit) at this close: next-open orders wait for day i+1; close fills
-   execute at ``closes[i]`` but are booked after day i's record (backtrader books coc orders in
-   the next bar's broker step, at the decision day's close price).
+4. a decision (or a deposit) at this close: close fills execute at ``closes[i]``; next-open
+   orders wait for day i+1;
+5. the day is recorded: value, cash and holdings after everything at that close, so with
+   ``--fill close`` day i's row holds day i's fills and a fill on the last day is in the final
+   value (backtrader books coc orders in the next bar's broker step; its executor carries them
+   until then, runner.bt_executor).
 """
 
 from __future__ import annotations
@@ -46,7 +49,7 @@ def _fill(delta, prices, q, cash, cost, day, log_day, log_asset, log_delta, log_
 
 
 @njit(cache=True)
-def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, next_open, band, band_rel,
+def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, units, next_open, band, band_rel,
          value, cash_hist, shares_hist, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight):
     """The account day by day; returns (trades logged, depletion day or -1, band rebalances logged)."""
     n, m = closes.shape
@@ -60,7 +63,7 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
     e = 0
     for i in range(n):
         if pending >= 0:
-            size_into(q, cash, opens[i], weights[pending], cost, pending_invest, whole, delta)
+            size_into(q, cash, opens[i], weights[pending], cost, pending_invest, whole, units[i], delta)
             cash, k = _fill(delta, opens[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
             pending = -1
         cash += arriving[i]
@@ -83,18 +86,15 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
                 cash -= want
                 paid[i] = want
                 if cash < 0:
-                    raise_into(q, cash, closes[i], weights[i], cost, whole, delta)
+                    raise_into(q, cash, closes[i], weights[i], cost, whole, units[i], delta)
                     cash, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
-        held = 0.0
-        for j in range(m):
-            held += closes[i, j] * q[j]
-            shares_hist[i, j] = q[j]
-        value[i] = cash + held
-        cash_hist[i] = cash
         breach = -1
         if banded and depleted < 0 and not decide[i]:
             breach = band_breach(q, closes[i], weights[i], band, band_rel)
             if breach >= 0:
+                held = 0.0
+                for j in range(m):
+                    held += closes[i, j] * q[j]
                 ev_day[e], ev_asset[e], ev_weight[e] = i, breach, closes[i, breach] * q[breach] / held
                 e += 1
         if (trade_day[i] or breach >= 0) and depleted < 0:
@@ -102,8 +102,14 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
             if next_open:
                 pending, pending_invest = i, invest_only
             else:
-                size_into(q, cash, closes[i], weights[i], cost, invest_only, whole, delta)
+                size_into(q, cash, closes[i], weights[i], cost, invest_only, whole, units[i], delta)
                 cash, k = _fill(delta, closes[i], q, cash, cost, i, log_day, log_asset, log_delta, log_price, k)
+        held = 0.0
+        for j in range(m):
+            held += closes[i, j] * q[j]
+            shares_hist[i, j] = q[j]
+        value[i] = cash + held
+        cash_hist[i] = cash
     return k, depleted, e
 
 
@@ -122,7 +128,7 @@ def run_vector(plan: Plan) -> Execution:
                        np.ascontiguousarray(plan.closes, dtype=np.float64),
                        np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
                        wd, wr, float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares),
-                       plan.fill == "next-open", float(plan.band), float(plan.band_relative), value, cash_hist,
+                       np.ascontiguousarray(plan.share_units()), plan.fill == "next-open", float(plan.band), float(plan.band_relative), value, cash_hist,
                        shares, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight)
     log = TradeLog(plan, log_day[:k], log_asset[:k], log_delta[:k], log_price[:k])
     flows = np.asarray(plan.flows, dtype=np.float64) - paid

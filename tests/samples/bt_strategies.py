@@ -36,3 +36,13 @@ class Broken(bt.Strategy):
     def next(self):
         if len(self) == 5:
             raise ValueError("boom")
+
+
+class BuyOnLastBarBT(bt.Strategy):
+    """Buys 5 shares on the last bar only (a --fill close order the broker would never execute)."""
+
+    r2k_symbols = ["IWM"]
+
+    def next(self):
+        if len(self) == self.data.buflen():
+            self.buy(size=5)
