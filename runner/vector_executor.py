@@ -128,7 +128,8 @@ def run_vector(plan: Plan) -> Execution:
                        np.ascontiguousarray(plan.closes, dtype=np.float64),
                        np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
                        wd, wr, float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares),
-                       np.ascontiguousarray(plan.share_units()), plan.fill == "next-open", float(plan.band), float(plan.band_relative), value, cash_hist,
+                       np.ascontiguousarray(plan.share_units()), plan.fill == "next-open", float(plan.band),
+                       float(plan.band_relative), value, cash_hist,
                        shares, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight)
     log = TradeLog(plan, log_day[:k], log_asset[:k], log_delta[:k], log_price[:k])
     flows = np.asarray(plan.flows, dtype=np.float64) - paid
