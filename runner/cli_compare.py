@@ -132,9 +132,39 @@ def compare(members, config, symbols, strategy_path, engine, start, end, cash, c
                        store=store, offline=offline, basis={**file_layer, **flags}.get("stats", "daily"),
                        tearsheets=not no_tearsheet, warn=warn,
                        studies=StudyRequest(windows=with_windows, paths=sim_paths, years=sim_years),
-                       on_summary=lambda c: click.echo(format_table(c.summary, c.start, c.end, c.basis)))
+                       on_summary=lambda c: click.echo(format_table(c.summary, c.start, c.end, c.basis)
+                                                       + real_table(c)))
     click.echo(f"\ncomparison folder: {res.folder}")
     click.echo(f"report: {res.folder / 'index.html'}")
+
+
+def real_table(comparison) -> str:
+    """With --real: the members' real numbers (dollars of the window's end month), and how they were made."""
+    real = comparison.real_summary
+    if real is None:
+        return ""
+    import math
+
+    def pct(v):
+        return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{100 * v:.2f}%"
+
+    def money(v):
+        return "-" if v is None or (isinstance(v, float) and not math.isfinite(v)) else f"{v:,.2f}"
+
+    cols = [("Final balance", "final_value", money), ("Contributed", "contributed", money),
+            ("Withdrawn", "withdrawn", money), ("CAGR", "cagr", pct), ("XIRR", "xirr", pct),
+            ("Max DD", "max_drawdown", pct), ("Best year", "best_year", pct), ("Worst year", "worst_year", pct)]
+    cols = [c for c in cols if c[1] in real.columns]
+    rows = real.to_dict("records")
+    width = max(len(str(r["name"])) for r in rows)
+    lines = ["", f"in dollars of {rows[0]['dollars_of']} (--real)",
+             f"{'':<{width}}  " + "  ".join(f"{h:>14}" for h, _, _ in cols)]
+    for r in rows:
+        lines.append(f"{r['name']:<{width}}  " + "  ".join(f"{fn(r.get(k)):>14}" for _, k, fn in cols))
+    note = comparison.real_note()
+    if note:
+        lines.append(f"{note[0].upper()}{note[1:]}.")
+    return "\n".join(lines)
 
 
 def format_table(summary, start, end, basis: str) -> str:

@@ -122,6 +122,22 @@ class Comparison:
 
         return report.summary_frame(self.members(), self.basis)
 
+    @property
+    def real_summary(self) -> pd.DataFrame | None:
+        """With --real: one row per member (and benchmark account) of its real metrics (reports.real),
+        in dollars of the window's end month; None when no member has them."""
+        rows = [{"name": m.name, **m.metrics["real"]} for m in self.members()
+                if m.metrics is not None and m.metrics.get("real")]
+        return pd.DataFrame(rows) if rows else None
+
+    def real_note(self) -> str | None:
+        """How the real numbers were made (the first member's line; all share the window and CPI)."""
+        for e in self.entries:
+            text = self.results[e.label].assumptions.get("real")
+            if text:
+                return text
+        return None
+
     def bench_note(self) -> str | None:
         if not self.benchmark:
             return None
@@ -584,6 +600,9 @@ def _write_folders(tmp: Path, comparison: Comparison, linked: bool) -> None:
 
     for e in comparison.entries:
         write_run_folder(comparison.results[e.label], tmp / slug(e.label), tearsheet=False, basis=comparison.basis)
+    real = comparison.real_summary
+    if real is not None:
+        real.to_csv(tmp / "summary_real.csv", index=False, float_format="%.10g")
     members = comparison.members(linked)
     ws, we = comparison.start, comparison.end
     title = "r2k compare: " + " vs ".join(e.label for e in comparison.entries)

@@ -241,3 +241,19 @@ def test_real_results_over_the_2025_10_gap_interpolate_and_say_so(real_home, mon
     x = res.metrics["real"]["xirr"]
     assert abs(np.sum(amounts / (1 + x) ** when)) < 1e-6 * 1000
     assert res.metrics["real"]["contributed"] == pytest.approx(float((flows["amount"].iloc[1:] * factors[1:]).sum()), rel=1e-9)
+
+
+@needs_real_data
+def test_compare_real_reports_each_member_in_end_month_dollars(real_home, tmp_path):
+    res = invoke("compare", "buy-and-hold symbol=IWM", "buy-and-hold symbol=SPY", "--start", "2003-01-02", "--end",
+                 "2025-09-26", "--benchmark", "none", "--real", "--no-tearsheet", "--offline", "--engine", "vector",
+                 "--out", tmp_path / "cmp", env={"R2K_HOME": str(real_home)})
+    assert res.exit_code == 0, res.output
+    assert "in dollars of 2025-09 (--real)" in res.stdout and "CPI of that day's month" in res.stdout
+    real = pd.read_csv(tmp_path / "cmp" / "summary_real.csv").set_index("name")
+    for sym, name in (("IWM", "buy-and-hold IWM"), ("SPY", "buy-and-hold SPY")):
+        raw = _raw(sym).loc["2003-01-02":"2025-09-26"]
+        growth = raw["adj_close"].iloc[-1] / (raw["open"].iloc[1] * raw["adj_close"].iloc[1] / raw["close"].iloc[1])
+        years = (raw.index[-1] - raw.index[0]).days / 365.25
+        expected = (growth * _cpi_month("2003-01") / _cpi_month("2025-09")) ** (1 / years) - 1
+        assert real.loc[name, "cagr"] == pytest.approx(expected, rel=1e-8)
