@@ -10,7 +10,8 @@
 
 Settings are the run flags as keywords (``symbol``, ``start``, ``end``, ``cash``, ``contribute``,
 ``every``, ``benchmark``, ``fill``, ``commission_bps``, ``slippage_bps``, ``whole_shares``,
-``params``, ``stats``, ``rf``, ``engine``), plus where to read data (``offline``, ``home``) and
+``params``, ``stats``, ``rf``, ``engine``, ``withdraw``, ``withdraw_pct``, ``withdraw_from``,
+``inflation_adjust``, ``real``), plus where to read data (``offline``, ``home``) and
 where to find user strategies (``strategy_path``). A strategy is a name, ``"file.py:Class"``,
 ``"pkg.mod:Class"`` or a class object. Nothing is written unless you call ``.save()``.
 """

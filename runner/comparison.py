@@ -83,8 +83,11 @@ class Comparison:
         for e in self.entries:
             r = self.results[e.label]
             s = r.spec
-            key = (tuple(r.cashflows["date"]), tuple(r.cashflows["amount"].round(6)), s.fill, s.commission_bps,
-                   s.slippage_bps, s.whole_shares)
+            deposits = r.cashflows[r.cashflows["amount"] > 0]  # withdrawals paid depend on the account: key the plan
+            key = (tuple(deposits["date"]), tuple(deposits["amount"].round(6)), s.fill, s.commission_bps,
+                   s.slippage_bps, s.whole_shares, getattr(s, "withdraw", 0.0), getattr(s, "withdraw_pct", 0.0),
+                   getattr(s, "withdraw_from", None), getattr(s, "inflation_adjust", False),
+                   s.every if (getattr(s, "withdraw", 0.0) or getattr(s, "withdraw_pct", 0.0)) else None)
             groups.setdefault(key, []).append(e.label)
         out = []
         for labels in groups.values():

@@ -537,8 +537,10 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         assumptions["shares"] = backtrader_shares_text(sizes, spec.whole_shares)
         assumptions["history"] = warmup_text(calendar, ex.first_bar)
     if spec.benchmark:
-        assumptions["benchmark"] = (f"{spec.benchmark} bought like the strategy: the same initial cash, deposits on the "
-                                    f"same days, fill timing and costs; {spec.benchmark}: "
+        plan_words = ("deposits on the same days" if not (schedule is not None and schedule.withdraws)
+                      else "deposits and withdrawal plan on the same days")
+        assumptions["benchmark"] = (f"{spec.benchmark} bought like the strategy: the same initial cash, {plan_words}, "
+                                    f"fill timing and costs; {spec.benchmark}: "
                                     f"{basis.prices[spec.benchmark].split(':')[0]}")
         if spec.benchmark in basis.close_only and spec.fill == "next-open":
             assumptions["benchmark"] += " (no open prices: it fills at the next day's close)"

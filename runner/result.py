@@ -89,5 +89,8 @@ class Result:
         """The benchmark's name as every view shows it: bought like the strategy."""
         if not self.spec.benchmark:
             return None
-        how = "same deposits" if len(self.cashflows) > 1 else "buy & hold"
+        if (self.cashflows["amount"].iloc[1:] < 0).any():
+            how = "same withdrawal plan"
+        else:
+            how = "same deposits" if len(self.cashflows) > 1 else "buy & hold"
         return f"{self.spec.benchmark} ({how})"

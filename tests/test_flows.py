@@ -43,7 +43,7 @@ def _cpi_published_by(days: pd.DatetimeIndex) -> np.ndarray:
 
 
 def _reference(sym: str, start: str, end: str, cash: float, amount: float, every: str):
-    """(calendar, account values, flows, depletion day or None) of a CPI-adjusted withdrawal plan."""
+    """(calendar, account values, flows, depletion day or None, trades) of a CPI-adjusted withdrawal plan."""
     raw = _raw(sym).loc[start:end]
     days = raw.index
     adj_open = (raw["open"] * raw["adj_close"] / raw["close"]).to_numpy()
@@ -54,20 +54,25 @@ def _reference(sym: str, start: str, end: str, cash: float, amount: float, every
     values, flows = np.zeros(len(days)), np.zeros(len(days))
     flows[0] = values[0] = cash
     shares, money, dead = 0.0, cash, None
+    trades = []
     for t in range(1, len(days)):
         if t == 1:  # bought at the first open after the first close
             shares, money = money / adj_open[1], 0.0
+            trades.append((days[1], "buy", shares))
         if dead is None and first_of_period[t]:
             want = amount * cpi[t] / cpi[0]
             have = money + shares * adj_close[t]
             if want >= have:
+                trades.append((days[t], "sell", shares))
                 flows[t], shares, money, dead = -have, 0.0, 0.0, days[t]
             else:
-                shares -= (want - money) / adj_close[t]
+                sold = (want - money) / adj_close[t]
+                trades.append((days[t], "sell", sold))
+                shares -= sold
                 money = 0.0
                 flows[t] = -want
         values[t] = money + shares * adj_close[t]
-    return days, values, flows, dead
+    return days, values, flows, dead, trades
 
 
 CASES = [("QQQ", "2000-03-10", "depletes"), ("IWM", "2000-06-01", "survives")]
@@ -83,12 +88,19 @@ def test_cpi_adjusted_4pct_plan_matches_reference(real_home, monkeypatch, engine
     end = "2025-09-26"
     res = r2k.run("buy-and-hold", symbol=sym, start=start, end=end, cash=10_000, withdraw=400, every="year",
                   inflation_adjust=True, benchmark="none", engine=engine, offline=True)
-    days, values, flows, dead = _reference(sym, start, end, 10_000.0, 400.0, "year")
+    days, values, flows, dead, trades = _reference(sym, start, end, 10_000.0, 400.0, "year")
     assert res.equity.index.equals(days)
+    assert list(res.trades["date"]) == [f"{d:%Y-%m-%d}" for d, _, _ in trades]
+    assert list(res.trades["side"]) == [side for _, side, _ in trades]
+    np.testing.assert_allclose(res.trades["size"].to_numpy(), [q for _, _, q in trades], rtol=1e-9)
     np.testing.assert_allclose(res.equity["value"].to_numpy(), values, rtol=1e-9, atol=1e-7)
     moved = flows != 0
     assert list(res.cashflows["date"]) == list(days[moved].strftime("%Y-%m-%d"))
     np.testing.assert_allclose(res.cashflows["amount"].to_numpy(), flows[moved], rtol=1e-9)
+    # flow-neutral TWR: a withdrawal is never a loss; once empty, every day's return is 0
+    prev = values[:-1]
+    twr = np.where(prev > 0, (values[1:] - flows[1:]) / np.where(prev > 0, prev, 1.0) - 1.0, 0.0)
+    np.testing.assert_allclose(res.returns.to_numpy(), twr, rtol=0, atol=1e-9)
     m = res.metrics
     assert m["withdrawn"] == pytest.approx(-flows[1:].sum(), rel=1e-9)
     if fate == "depletes":
@@ -257,3 +269,25 @@ def test_compare_real_reports_each_member_in_end_month_dollars(real_home, tmp_pa
         years = (raw.index[-1] - raw.index[0]).days / 365.25
         expected = (growth * _cpi_month("2003-01") / _cpi_month("2025-09")) ** (1 / years) - 1
         assert real.loc[name, "cagr"] == pytest.approx(expected, rel=1e-8)
+
+
+def test_flags_config_member_and_api_build_the_same_withdrawal_spec(tmp_path):
+    import r2k.runner as r2k
+    from r2k.runner.build import build_spec, parse_member
+    from r2k.runner.cli_run import settings_of
+    from r2k.runner.config import load_run_config
+
+    want = r2k.make_spec("buy-and-hold", symbol="SPY", withdraw=400, every="year", inflation_adjust=True, real=True,
+                         withdraw_from="2010-01-01")
+    cfg = tmp_path / "run.toml"
+    cfg.write_text('strategy = "buy-and-hold"\nsymbol = "SPY"\nwithdraw = 400\nevery = "year"\n'
+                   'inflation_adjust = true\nreal = true\nwithdraw_from = "2010-01-01"\n', encoding="utf-8")
+    from_file = build_spec("buy-and-hold", settings_of(load_run_config(cfg)))
+    head, settings, _ = parse_member("buy-and-hold symbol=SPY withdraw=400 every=year inflation_adjust=true real=true "
+                                     "withdraw_from=2010-01-01")
+    from_member = build_spec(head, settings)
+    assert want == from_file == from_member and want.key() == from_file.key() == from_member.key()
+    assert want.withdraw == 400.0 and want.inflation_adjust and want.real and want.withdraw_from == "2010-01-01"
+    # a spec without withdrawals keeps the hash it had before these settings existed
+    plain = r2k.make_spec("buy-and-hold", symbol="SPY")
+    assert "withdraw" not in plain.to_dict() and "real" not in plain.to_dict()
