@@ -149,16 +149,22 @@ def pbo_cscv(returns: np.ndarray, blocks: int = 16) -> dict:
         with np.errstate(divide="ignore", invalid="ignore"):
             return np.where(var > 0, (m1 / k) / np.sqrt(np.maximum(var, 0)), 0.0)
 
-    is_sr, oos_sr = sr(choose), sr(1.0 - choose)
-    best = np.argmax(is_sr, axis=1)
-    rows = np.arange(len(best))
-    b_oos = oos_sr[rows, best]
-    below = (oos_sr < b_oos[:, None]).sum(axis=1)
-    ties = (oos_sr == b_oos[:, None]).sum(axis=1)
-    rank = below + (ties + 1) / 2.0  # 1..N, ties share their average rank
+    best_l, b_is_l, b_oos_l, rank_l = [], [], [], []
+    for lo in range(0, len(choose), 2048):  # in chunks: C(20, 10) splits x N trials would not fit at once
+        part = choose[lo:lo + 2048]
+        is_sr, oos_sr = sr(part), sr(1.0 - part)
+        best = np.argmax(is_sr, axis=1)
+        rows = np.arange(len(best))
+        b_oos = oos_sr[rows, best]
+        below = (oos_sr < b_oos[:, None]).sum(axis=1)
+        ties = (oos_sr == b_oos[:, None]).sum(axis=1)
+        rank_l.append(below + (ties + 1) / 2.0)  # 1..N, ties share their average rank
+        best_l.append(best)
+        b_is_l.append(is_sr[rows, best])
+        b_oos_l.append(b_oos)
+    best, b_is, b_oos, rank = (np.concatenate(x) for x in (best_l, b_is_l, b_oos_l, rank_l))
     w = rank / (n + 1)
     logits = np.log(w / (1 - w))
-    b_is = is_sr[rows, best]
     slope = float(np.polyfit(b_is, b_oos, 1)[0]) if np.ptp(b_is) > 0 else math.nan
     return {"pbo": float(np.mean(logits <= 0)), "logits": logits, "slope": slope,
             "prob_oos_loss": float(np.mean(b_oos < 0)), "splits": len(best), "blocks": blocks,
