@@ -61,6 +61,8 @@ def _label(cls) -> str:
 
 
 def _executor_options(fn):
+    fn = click.option("--yes", is_flag=True,
+                      help="Start a grid above 10,000 backtests without asking (the count and estimate are printed).")(fn)
     fn = click.option("--dask-local", type=click.IntRange(1, 64), default=None,
                       help="Start a local Dask cluster with N worker processes.")(fn)
     fn = click.option("--scheduler", default=None, help="Dask scheduler address, e.g. tcp://host:8786.")(fn)
@@ -93,7 +95,7 @@ def _even_blocks(ctx, param, value: int) -> int:
 @strategy_path_option
 @spec_options
 @store_option
-def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, workers, scheduler, dask_local, engine,
+def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, workers, scheduler, dask_local, engine,
           strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares,
           params, stats, rf, offline, store) -> None:
     """Run STRATEGY for every combination of the -g grid over one window and rank the results.
@@ -106,7 +108,6 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, workers,
     import json
 
     from r2k.reports.sweep_report import heatmap, role_table, top_table
-    from r2k.runner.grid import combinations
     from r2k.runner.sweeps import sweep as run_sweep
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
@@ -116,10 +117,12 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, workers,
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
 
+    from r2k.runner.cli_gridgate import confirm_grid, grid_size
     from r2k.runner.sweeps import check_sweep_folder
 
+    n = grid_size(g)
+    confirm_grid(n, engine=base.engine, workers=dask_local or workers or os.cpu_count() or 1, yes=yes)
     check_sweep_folder(out, base.to_dict())
-    n = len(combinations(g))
 
     def announce(planned) -> None:
         click.echo(f"{n} combinations of {', '.join(g)} over {planned.window.text()}, "
@@ -179,7 +182,7 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, workers,
 @strategy_path_option
 @spec_options
 @store_option
-def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, workers, scheduler, dask_local,
+def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, yes, workers, scheduler, dask_local,
                 engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
                 whole_shares, params, stats, rf, offline, store) -> None:
     """Walk-forward test of STRATEGY: pick the best -g combination on each training window, run it on the next."""
@@ -202,6 +205,13 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     check_replaceable(out)
     calendar = prepare(base, store=store, offline=offline, note=warn).inputs.calendar
     n_workers = workers or os.cpu_count() or 1
+    from r2k.runner.cli_gridgate import confirm_grid, grid_size
+    from r2k.runner.walkforward import make_windows, parse_duration
+
+    n_windows = len(make_windows(calendar, parse_duration(train, "--train"), parse_duration(test_len, "--test"),
+                                 expanding))
+    confirm_grid(grid_size(g) * max(1, n_windows), engine=base.engine, workers=dask_local or n_workers, yes=yes,
+                 what=f"backtests ({grid_size(g):,} combinations x {n_windows} windows)")
     from r2k.runner.progress import Progress, Ticker
 
     bar: Progress | None = None
