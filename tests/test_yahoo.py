@@ -218,7 +218,7 @@ def test_tz_cache_lives_in_the_store(iwm: pd.DataFrame) -> None:
 def test_bad_dates_are_usage_errors() -> None:
     with pytest.raises(UsageError, match="after"):
         YahooProvider(timeout=1).fetch("IWM", "2020-02-01", "2020-01-01")
-    with pytest.raises(UsageError, match="invalid start date"):
+    with pytest.raises(UsageError, match="bad start date .2020-13-45.: use YYYY, YYYY-MM or YYYY-MM-DD"):
         YahooProvider(timeout=1).fetch("IWM", "2020-13-45", None)
 
 
