@@ -13,8 +13,8 @@ import errno
 
 #: errno -> (what happened, what to do)
 ADVICE: dict[int, tuple[str, str]] = {
-    errno.ENOSPC: ("the disk is full", "free some space and run it again (nothing half-written was kept)"),
-    errno.EDQUOT: ("the disk quota is used up", "free some space and run it again (nothing half-written was kept)"),
+    errno.ENOSPC: ("the disk is full", "free some space and run it again{kept}"),
+    errno.EDQUOT: ("the disk quota is used up", "free some space and run it again{kept}"),
     errno.EROFS: ("the file system is read-only", "{hint}"),
     errno.EACCES: ("permission denied", "{hint}"),
     errno.EPERM: ("operation not permitted", "{hint}"),
@@ -32,11 +32,13 @@ DEFAULT_HINT = "choose a folder you can write (--out, or --home / R2K_HOME for t
 LAST_DATE = "2262-04-11"
 
 
-def os_error_message(exc: OSError, what: str | None = None, hint: str = DEFAULT_HINT) -> str | None:
+def os_error_message(exc: OSError, what: str | None = None, hint: str = DEFAULT_HINT, *,
+                     atomic: bool = False) -> str | None:
     """One line for an environment OSError, or None when its errno is not one of these.
 
     ``what`` says what was being done (``cannot write the store at ~/.cache/r2k``); without it the
-    file the error names is used.
+    file the error names is used. ``atomic``: the writer removed its temp file, so the line can
+    say that nothing half-written was kept.
     """
     advice = ADVICE.get(exc.errno or -1)
     if advice is None:
@@ -48,7 +50,8 @@ def os_error_message(exc: OSError, what: str | None = None, hint: str = DEFAULT_
         what = f"cannot use {path}" if path is not None else "a file operation failed"
     elif path is not None and str(path) not in what and len(str(path)) <= 200:
         what = f"{what} ({path})"
-    return f"{what}: {reason} ({name}); {todo.format(hint=hint)}"
+    kept = " (nothing half-written was kept)" if atomic else ""
+    return f"{what}: {reason} ({name}); {todo.format(hint=hint, kept=kept)}"
 
 
 def describe(exc: BaseException) -> str | None:

@@ -47,7 +47,7 @@ STORE_HINT = "point --home (or R2K_HOME) at a folder you can write, or run with 
 
 def unwritable(exc: OSError, root: Path) -> R2KError:
     """The error for an OSError met while writing the store: one line saying what to do."""
-    msg = os_error_message(exc, f"cannot write the store at {root}", STORE_HINT)
+    msg = os_error_message(exc, f"cannot write the store at {root}", STORE_HINT, atomic=True)
     return StoreUnwritable(msg) if msg is not None else StoreUnwritable(
         f"cannot write the store at {root}: {exc.strerror or exc}; {STORE_HINT}")
 

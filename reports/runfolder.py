@@ -103,7 +103,7 @@ def atomic_folder(target: Path, fill: Callable[[Path], None], kind: str = "run")
             shutil.rmtree(old, ignore_errors=True)
     except BaseException as exc:
         shutil.rmtree(tmp, ignore_errors=True)
-        msg = os_error_message(exc, f"cannot write the {kind} folder {target}", OUT_HINT) \
+        msg = os_error_message(exc, f"cannot write the {kind} folder {target}", OUT_HINT, atomic=True) \
             if isinstance(exc, OSError) else None
         if msg is not None:  # a full disk mid-write: one line, and nothing half-written is left
             raise R2KError(msg) from None

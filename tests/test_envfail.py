@@ -59,7 +59,8 @@ def test_disk_full_while_writing_the_store_says_so_and_keeps_the_old_file(home, 
     write_csv(tmp_path / "csv2", "IWM", random_walk(300, seed=9))
     monkeypatch.setattr(pq, "write_table", _raiser(errno.ENOSPC))
     res = CliRunner().invoke(cli, ["data", "import", str(tmp_path / "csv2")], env={"R2K_HOME": str(home)})
-    _one_clear_line(res, f"cannot write the store at {home}", "the disk is full (ENOSPC)", "free some space")
+    _one_clear_line(res, f"cannot write the store at {home}", "the disk is full (ENOSPC)", "free some space",
+                    "nothing half-written was kept")
     assert Store(home).read("prices", "IWM").meta.sha256 == before and _leftovers(home) == []
 
 
@@ -145,7 +146,7 @@ def test_disk_full_while_writing_a_run_folder_leaves_nothing(home, tmp_path, mon
     out = tmp_path / "runs" / "bh"
     res = CliRunner().invoke(cli, ["run", "buy-and-hold", "--offline", "--benchmark", "none", "--no-tearsheet",
                                    "--out", str(out)], env={"R2K_HOME": str(home)})
-    _one_clear_line(res, f"cannot write the run folder {out}", "the disk is full (ENOSPC)")
+    _one_clear_line(res, f"cannot write the run folder {out}", "the disk is full (ENOSPC)", "nothing half-written was kept")
     assert not out.exists() and list((tmp_path / "runs").iterdir()) == []
 
 
@@ -160,6 +161,13 @@ def test_dates_after_2262(home, tmp_path):
     dates.write_text("date\n2300-01-03\n")
     res = CliRunner().invoke(cli, ["events", "--dates", str(dates), "--offline"], env={"R2K_HOME": str(home)})
     assert res.exit_code != 0 and "internal error" not in res.stderr and "Traceback" not in res.output
+
+
+def test_a_full_disk_anywhere_else_is_described_without_promising_anything():
+    from r2k.data.envfail import describe
+
+    msg = describe(OSError(errno.ENOSPC, "No space left on device", "/x/results.csv"))
+    assert msg == "cannot use /x/results.csv: the disk is full (ENOSPC); free some space and run it again"
 
 
 def test_out_of_bounds_dates_are_described_anywhere():
