@@ -44,7 +44,7 @@ class Schedule:
     deposits: np.ndarray  # (days,) dollars arriving at each close; deposits[0] = initial cash
     withdraw: np.ndarray  # (days,) fixed dollars requested at each close (inflation-adjusted if asked)
     withdraw_rate: np.ndarray  # (days,) fraction of the account value requested at each close
-    phase_start: int  # the day whose balance the spending phase starts from (0, or the day before withdraw-from)
+    phase_start: int  # the day whose balance the spending phase starts from (0, or the last day before withdraw-from)
     cpi_factor: np.ndarray | None  # (days,) CPI known that day / CPI known on day 0 (None: no CPI)
 
     @property
@@ -103,8 +103,8 @@ def build_schedule(calendar: pd.DatetimeIndex, spec, cpi: pd.Series | None = Non
             withdraw[days] = spec.withdraw * grow[days]
         else:
             rate[days] = spec.withdraw_pct / 100.0
-        if split is not None:
-            phase_start = max(int(days[0]) - 1, 0)
+        if split is not None:  # the spending phase starts from the last close before --withdraw-from
+            phase_start = max(int(calendar.searchsorted(split)) - 1, 0)
     return Schedule(deposits, withdraw, rate, phase_start, factor)
 
 

@@ -10,6 +10,7 @@ published by that day (month M's CPI on the 15th of M+1, or the next weekday).
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -115,8 +116,12 @@ def test_cpi_adjusted_4pct_plan_matches_reference(real_home, monkeypatch, engine
     assert abs(np.sum(amounts / (1.0 + x) ** years)) < 1e-6 * 10_000
 
 
-def _brute_rates(sym: str, start: str, end: str, every: str) -> tuple[float, float]:
-    """Safe and perpetual rates by bisection over simulated balances (the market path, no costs)."""
+def _brute_rates(sym: str, start: str, end: str, every: str, spend_from: str | None = None) -> tuple[float, float]:
+    """Safe and perpetual rates by bisection over simulated balances (the market path, no costs).
+
+    With ``spend_from`` the balance and CPI base are those of the last close before it, and
+    withdrawals fall on period starts from that date on.
+    """
     raw = _raw(sym).loc[start:end]
     days = raw.index
     adj_open = (raw["open"] * raw["adj_close"] / raw["close"]).to_numpy()
@@ -124,15 +129,19 @@ def _brute_rates(sym: str, start: str, end: str, every: str) -> tuple[float, flo
     growth = np.r_[1.0, adj_close[1] / adj_open[1], adj_close[2:] / adj_close[1:-1]]  # day-on-day wealth factor
     period = {"year": days.year, "month": days.year * 100 + days.month}[every]
     first = np.r_[False, period[1:] != period[:-1]]
+    s0 = 0
+    if spend_from is not None:
+        first &= days >= pd.Timestamp(spend_from)
+        s0 = int(np.flatnonzero(days < pd.Timestamp(spend_from))[-1])
     per_year = {"year": 1, "month": 12}[every]
     cpi = _cpi_published_by(days)
 
     def final_or_none(rate: float):
         b = 1.0
-        for t in range(1, len(days)):
+        for t in range(s0 + 1, len(days)):
             b *= growth[t]
             if first[t]:
-                b -= rate / per_year * cpi[t] / cpi[0]
+                b -= rate / per_year * cpi[t] / cpi[s0]
                 if b < 0:
                     return None
         return b
@@ -145,21 +154,24 @@ def _brute_rates(sym: str, start: str, end: str, every: str) -> tuple[float, flo
         return lo
 
     safe = highest(lambda x: final_or_none(x) is not None)
-    need = cpi[-1] / cpi[0]
+    need = cpi[-1] / cpi[s0]
     perpetual = highest(lambda x: (f := final_or_none(x)) is not None and f >= need)
     return safe, perpetual
 
 
 @needs_real_data
-@pytest.mark.parametrize("sym,start,every", [("QQQ", "2000-03-10", "year"), ("SPY", "2005-01-03", "month")])
-def test_safe_and_perpetual_rates_match_brute_force(real_home, monkeypatch, sym, start, every):
+@pytest.mark.parametrize("sym,start,every,spend_from", [("QQQ", "2000-03-10", "year", None),
+                                                         ("SPY", "2005-01-03", "month", None),
+                                                         ("IWM", "2003-01-02", "month", "2010-06-15")])
+def test_safe_and_perpetual_rates_match_brute_force(real_home, monkeypatch, sym, start, every, spend_from):
     import r2k.runner as r2k
 
     monkeypatch.setenv("R2K_HOME", str(real_home))
     end = "2025-09-26"
+    extra = {"contribute": 200, "withdraw_from": spend_from} if spend_from else {}
     res = r2k.run("buy-and-hold", symbol=sym, start=start, end=end, withdraw=300, every=every, benchmark="none",
-                  engine="vector", offline=True)
-    safe, perpetual = _brute_rates(sym, start, end, every)
+                  engine="vector", offline=True, **extra)
+    safe, perpetual = _brute_rates(sym, start, end, every, spend_from)
     assert res.metrics["safe_withdrawal_rate"] == pytest.approx(safe, rel=1e-9)
     assert res.metrics["perpetual_withdrawal_rate"] == pytest.approx(perpetual, rel=1e-9)
 
@@ -291,3 +303,12 @@ def test_flags_config_member_and_api_build_the_same_withdrawal_spec(tmp_path):
     # a spec without withdrawals keeps the hash it had before these settings existed
     plain = r2k.make_spec("buy-and-hold", symbol="SPY")
     assert "withdraw" not in plain.to_dict() and "real" not in plain.to_dict()
+
+
+@needs_real_data
+def test_withdrawals_from_a_plain_backtrader_strategy_are_refused(real_home, tmp_path):
+    sample = Path(__file__).resolve().parent / "samples" / "bt_strategies.py"
+    res = invoke("run", f"{sample}:BuyOnceBT", "--withdraw", "100", "--offline", "--no-tearsheet", "--benchmark",
+                 "none", "--out", tmp_path / "x", env={"R2K_HOME": str(real_home)})
+    assert "withdrawals need an allocation rule" in one_line_error(res, 2)
+    assert not (tmp_path / "x").exists()
