@@ -50,6 +50,9 @@ SUMMARY_KEYS = (
     "max_drawdown",
     "max_drawdown_start",
     "max_drawdown_end",
+    "max_drawdown_month_end",
+    "max_drawdown_month_end_start",
+    "max_drawdown_month_end_end",
     "best_year",
     "worst_year",
     "trades",
@@ -293,6 +296,30 @@ def max_drawdown(
     return depth, w.index[peak_i], w.index[trough_i], recovery
 
 
+def month_end_drawdown(returns: pd.Series, start: Any) -> tuple[float, pd.Timestamp | None, pd.Timestamp | None]:
+    """Deepest fall between month-end balances: ``(depth, peak month-end, trough month-end)``.
+
+    Portfolio Visualizer's max drawdown: the wealth index (time-weighted, so a deposit or a
+    withdrawal never counts as a gain or a fall) sampled at the last trading day of each calendar
+    month, with the base 1.0 at ``start`` as the opening balance, then ``min(w / cummax(w)) - 1``.
+    A fall and recovery within a month does not show, so it is never deeper than
+    :func:`max_drawdown`'s daily figure. A run that starts at the month-end close before its first
+    month (``--start 2004-12-31`` for a PV backtest from January 2005) has exactly PV's points.
+    Dates are the trading days of those month-ends; ``(0.0, None, None)`` if wealth never fell.
+    """
+    w = _wealth(returns, start)
+    ends = w.groupby(w.index.to_period("M")).tail(1)
+    if w.index[0] not in ends.index:  # the base opens the run even when it is not its month's last day
+        ends = pd.concat([w.iloc[:1], ends])
+    values = ends.to_numpy()
+    dd = values / np.maximum.accumulate(values) - 1.0
+    trough_i = int(np.argmin(dd))
+    if dd[trough_i] >= 0.0:
+        return 0.0, None, None
+    peak_i = int(np.flatnonzero(values[: trough_i + 1] == np.maximum.accumulate(values)[trough_i])[-1])
+    return float(dd[trough_i]), ends.index[peak_i], ends.index[trough_i]
+
+
 # --------------------------------------------------------------------------------------------
 # activity
 
@@ -362,7 +389,9 @@ def summarize(
     the flows (negated: deposits out of the investor's pocket, withdrawals into it) plus
     ``final_value`` on the end date, present only when the cash flows fall on more than one date.
     ``gain = final_value - initial_cash - contributed + withdrawn``.
-    ``volatility``/``sharpe``/``sortino`` use ``basis``; the rest do not depend on it.
+    ``volatility``/``sharpe``/``sortino`` use ``basis``; ``basis="monthly"`` also adds the
+    month-end max drawdown (``max_drawdown_month_end`` and its dates, :func:`month_end_drawdown`)
+    beside the daily one, which stays ``max_drawdown``; the rest do not depend on it.
     """
     r = _clean(returns)
     start_ts = _ts(start)
@@ -401,6 +430,10 @@ def summarize(
         "turnover": turnover(trades, equity, start_ts, end_ts),
         "stats_basis": basis,
     }
+    if basis == "monthly":
+        depth_m, peak_m, trough_m = month_end_drawdown(r, start_ts)
+        out.update(max_drawdown_month_end=depth_m, max_drawdown_month_end_start=peak_m,
+                   max_drawdown_month_end_end=trough_m)
     if withdrawn > 0:
         out["withdrawn"] = withdrawn
     if flow_dates is not None and flow_amounts is not None:

@@ -17,6 +17,7 @@ ROWS = [
     ("sharpe", "Sharpe", "num"),
     ("sortino", "Sortino", "num"),
     ("max_drawdown", "Max drawdown", "pct"),
+    ("max_drawdown_month_end", "Max drawdown (month-end)", "pct"),
     ("best_year", "Best year", "pct"),
     ("worst_year", "Worst year", "pct"),
     ("trades", "Trades", "int"),
@@ -38,7 +39,8 @@ REAL_ROWS = [
 ]
 
 #: Rows shown only when the run's metrics hold them (withdrawal plans, fixed-dollar ones for the rates).
-OPTIONAL = ("xirr", "withdrawn", "depleted_on", "safe_withdrawal_rate", "perpetual_withdrawal_rate")
+OPTIONAL = ("xirr", "withdrawn", "depleted_on", "safe_withdrawal_rate", "perpetual_withdrawal_rate",
+            "max_drawdown_month_end")
 
 
 def _shown(key: str, m: dict) -> bool:
@@ -115,6 +117,9 @@ def format_summary(result, bench: dict | None = None) -> str:
         lines.append(f"{label:<{width}}  " + "  ".join(f"{v:>{colw}}" for v in vals))
     if m.get("max_drawdown_start"):
         lines.append(f"{'Max drawdown (peak -> trough)':<{width}}  {m['max_drawdown_start']} -> {m['max_drawdown_end']}")
+    if m.get("max_drawdown_month_end_start"):
+        lines.append(f"{'Month-end drawdown (peak -> trough)':<{width}}  {m['max_drawdown_month_end_start']} -> "
+                     f"{m['max_drawdown_month_end_end']}")
     if m.get("real"):
         real_b = (bench or {}).get("real") if bench else None
         lines.append("")

@@ -171,3 +171,37 @@ def test_band_rebalances_are_explained_in_decisions(real_home, monkeypatch):
     assert all(json.loads(w) == {"IWM": 0.6, "TLT": 0.4} for w in dec["weights"])
     # a pair always misses its bands together; the row names the first asset (IWM) for both
     assert set(bands["label"].str.split().str[1]) == {"IWM"}
+
+
+@needs_real_data
+def test_month_end_drawdown_is_portfolio_visualizers(real_home, tmp_path):
+    """--stats monthly: max drawdown of month-end balances beside the daily one (issue 13 point 4).
+
+    Set up as a PV backtest: start at the month-end close before the first month, fill at the close.
+    Independent: pandas month-end closes of the raw adj_close (the account is shares * close).
+    """
+    from tests.util import invoke
+
+    out = tmp_path / "run"
+    res = invoke("run", "buy-and-hold", "--symbol", "IWM", "--start", "2004-12-31", "--end", "2024-12-31",
+                 "--fill", "close", "--stats", "monthly", "--benchmark", "none", "--offline", "--no-tearsheet",
+                 "--out", out, env={"R2K_HOME": str(real_home)})
+    assert res.exit_code == 0, res.output
+    m = json.loads((out / "metrics.json").read_text())
+    adj = pd.read_csv(real_data_dir() / "prices" / "IWM.csv", index_col="date", parse_dates=True)["adj_close"]
+    adj = adj.loc["2004-12-31":"2024-12-31"]
+    month_end = adj[adj.index.to_series().dt.to_period("M").ne(adj.index.to_series().dt.to_period("M").shift(-1))]
+    assert month_end.index[0] == pd.Timestamp("2004-12-31")
+    fall = month_end / month_end.cummax() - 1
+    assert m["max_drawdown_month_end"] == pytest.approx(fall.min(), rel=1e-12)
+    assert m["max_drawdown_month_end_end"] == f"{fall.idxmin():%Y-%m-%d}"
+    assert m["max_drawdown_month_end_start"] == f"{month_end.loc[:fall.idxmin()].idxmax():%Y-%m-%d}"
+    daily = adj / adj.cummax() - 1
+    assert m["max_drawdown"] == pytest.approx(daily.min(), rel=1e-12)  # the daily figure stays the default
+    assert m["max_drawdown"] < m["max_drawdown_month_end"] < -0.5  # 2008: deeper intra-month
+    assert "Max drawdown (month-end)" in res.stdout
+    daily_run = invoke("run", "buy-and-hold", "--symbol", "IWM", "--start", "2004-12-31", "--end", "2024-12-31",
+                       "--benchmark", "none", "--offline", "--no-tearsheet", "--out", tmp_path / "daily",
+                       env={"R2K_HOME": str(real_home)})
+    assert "month-end" not in daily_run.stdout
+    assert "max_drawdown_month_end" not in json.loads((tmp_path / "daily" / "metrics.json").read_text())

@@ -138,3 +138,17 @@ def test_withdrawal_from_holdings_on_target_sells_pro_rata():
 
     q, p, w = np.array([6.0, 3.0, 1.0]), np.full(3, 100.0), np.array([0.6, 0.3, 0.1])
     np.testing.assert_allclose(raise_deltas(q, -100.0, p, w, 0.0, whole=False), -0.1 * q)
+
+
+def test_month_end_drawdown_skips_falls_inside_a_month():
+    import pandas as pd
+
+    from r2k.reports.metrics import max_drawdown, month_end_drawdown
+
+    dates = pd.DatetimeIndex(["2020-01-02", "2020-01-15", "2020-01-31", "2020-02-14", "2020-02-28", "2020-03-31"])
+    wealth = np.array([0.8, 1.0, 1.05, 0.95, 0.945, 1.2])  # -20 % inside January, then Feb ends 10 % down
+    returns = pd.Series(wealth / np.r_[1.0, wealth[:-1]] - 1, index=dates)
+    depth, peak, trough = month_end_drawdown(returns, "2020-01-01")
+    assert depth == pytest.approx(0.945 / 1.05 - 1) and peak == pd.Timestamp("2020-01-31")
+    assert trough == pd.Timestamp("2020-02-28")
+    assert max_drawdown(returns, "2020-01-01")[0] == pytest.approx(-0.2)
