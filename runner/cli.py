@@ -28,7 +28,8 @@ COMMANDS: dict[str, tuple[str, str, str]] = {
             "write a run folder."),
     "compare": ("r2k.runner.cli_compare", "compare", "Compare strategies (or run folders) over one common window: "
                 "index.html, summary.csv/json."),
-    "sweep": ("r2k.runner.cli_sweep", "sweep", "Run STRATEGY for every combination of the -g grid and rank the results."),
+    "sweep": ("r2k.runner.cli_sweep", "sweep", "Run STRATEGY for every combination of the -g grid over one window "
+              "and rank the results."),
     "walkforward": ("r2k.runner.cli_sweep", "walkforward", "Walk-forward test of STRATEGY: pick the best -g "
                     "combination on each training window, run it on the next."),
     "windows": ("r2k.runner.cli_sim", "windows_cmd", "Every start month x every holding length (whole years) of "
