@@ -90,14 +90,16 @@ def _even_blocks(ctx, param, value: int) -> int:
                    "and never ranked (default: that is an error).")
 @click.option("--cscv-blocks", type=click.IntRange(2, 20), default=16, show_default=True, callback=_even_blocks,
               help="Blocks of the combinatorially symmetric cross-validation behind the PBO (even).")
+@click.option("--task-timeout", type=click.FloatRange(min=0, min_open=True), default=None, metavar="SECONDS",
+              help="Stop a combination that runs longer; its row says 'timed out after N s' [default: no limit].")
 @_executor_options
 @engine_option("vector for allocation rules")
 @strategy_path_option
 @spec_options
 @store_option
-def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, workers, scheduler, dask_local, engine,
-          strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps, whole_shares,
-          params, stats, rf, offline, store) -> None:
+def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, task_timeout, workers, scheduler,
+          dask_local, engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
+          slippage_bps, whole_shares, params, stats, rf, offline, store) -> None:
     """Run STRATEGY for every combination of the -g grid over one window and rank the results.
 
     Every combination runs over the common window of all the data the grid reads (or --start/--end);
@@ -131,7 +133,8 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, wor
     try:
         res = run_sweep(base, g, out, metric=metric, workers=workers or os.cpu_count() or 1, scheduler=scheduler,
                         dask_local=dask_local, basis=stats, offline=offline, warn=warn, store=store,
-                        allow_shorter=allow_shorter, cscv_blocks=cscv_blocks, announce=announce)
+                        allow_shorter=allow_shorter, cscv_blocks=cscv_blocks, announce=announce,
+                        task_timeout=task_timeout)
     except KeyboardInterrupt:
         from r2k.runner.sweeps import read_rows
 

@@ -318,7 +318,9 @@ def start_pool(n: int) -> ProcessPoolExecutor:
     """
     ctx = multiprocessing.get_context(START_METHOD)
     workers = max(1, min(n, 2 * (os.cpu_count() or 1)))
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=ctx, initializer=_warm_worker)
+    from r2k.runner.workers import process_pool
+
+    pool = process_pool(workers, mp_context=ctx, initializer=_warm_worker)  # workers also die with us
     if ctx.get_start_method() == "forkserver":
         from multiprocessing import forkserver
 

@@ -251,19 +251,17 @@ def map_batches(setup: Setup, todo: list[tuple[int, int]], *, workers: int = 1, 
         return _dask(setup, todo, scheduler, dask_local)
     if workers <= 1 or len(todo) == 1:
         return [run_batch(setup, b, n) for b, n in todo]
-    from concurrent.futures import ProcessPoolExecutor
-
     from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
-    from r2k.runner.sweeps import _ignore_sigint
+    from r2k.runner.workers import process_pool
 
     with sigterm_as_interrupt():
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(todo)), initializer=_ignore_sigint)
+        pool = process_pool(min(workers, len(todo)))
         futures: list = []
         try:
             futures = [pool.submit(run_batch, setup, b, n) for b, n in todo]
             out = [f.result() for f in futures]
         except BaseException:
-            stop_pool(pool, futures)
+            stop_pool(pool)
             raise
         pool.shutdown()
     return out

@@ -10,6 +10,7 @@ touch the network.
 from __future__ import annotations
 
 import csv
+import functools
 import hashlib
 import io
 import json
@@ -174,18 +175,28 @@ def batches(tasks: list[Task], workers: int) -> list[list[Task]]:
     return [grouped[i:i + size] for i in range(0, len(grouped), size)] + [[t] for t in tasks if not fast(t)]
 
 
-def evaluate_or_error(task: Task) -> dict[str, Any]:
+def evaluate_or_error(task: Task, timeout: float | None = None) -> dict[str, Any]:
     """:func:`evaluate`, with a combination whose strategy failed recorded as a row with an ``error``.
 
     One failing combination (an exception or ``sys.exit()`` in the strategy for some parameters)
     does not throw away the others: its row names the parameters and carries the one-line message.
+    A combination still running after ``timeout`` seconds is stopped and recorded the same way.
     """
     from r2k.runner.usercode import StrategyError
+    from r2k.runner.workers import TaskTimeout, time_limit
 
     try:
-        return evaluate(task)
+        with time_limit(timeout):
+            return evaluate(task)
     except StrategyError as exc:
         return error_row(task, str(exc))
+    except TaskTimeout as exc:
+        return error_row(task, str(exc))
+
+
+def _each_within(tasks: list[Task], timeout: float) -> list[dict[str, Any]]:
+    """Rows of ``tasks`` one by one, each within its own time limit (``--task-timeout``)."""
+    return [evaluate_or_error(t, timeout) for t in tasks]
 
 
 def error_row(task: Task, message: str) -> dict[str, Any]:
@@ -200,52 +211,54 @@ def _cell(v: Any) -> Any:
 
 # -- executors -----------------------------------------------------------------------------
 def run_tasks(tasks: list[Task], on_result: Callable[[dict], None], *, workers: int = 1,
-              scheduler: str | None = None, dask_local: int | None = None, error_rows: bool = False) -> None:
+              scheduler: str | None = None, dask_local: int | None = None, error_rows: bool = False,
+              task_timeout: float | None = None) -> None:
     """Evaluate tasks with the chosen executor, calling ``on_result`` in the parent as each ends.
 
     With ``error_rows`` a strategy's failure is a row (see :func:`evaluate_or_error`); without, it
     ends the whole evaluation (walk-forward must not pick from a grid with holes).
-    Tasks travel in batches (:func:`batches`, evaluated by :func:`evaluate_batch`).
+    Tasks travel in batches (:func:`batches`, evaluated by :func:`evaluate_batch`), except with a
+    ``task_timeout`` (error rows only): a limit is per combination, so each one runs on its own.
     """
     if not tasks:
         return
     fn = _evaluate_batch_or_error if error_rows else evaluate_batch
+    cut = batches
+    if task_timeout is not None and error_rows:
+        fn = functools.partial(_each_within, timeout=task_timeout)
+
+        def cut(tasks: list[Task], workers: int) -> list[list[Task]]:
+            return [[t] for t in tasks]
 
     def each(rows: list[dict]) -> None:
         for row in rows:
             on_result(row)
 
     if scheduler or dask_local:
-        _run_dask(batches(tasks, dask_local or 2), each, scheduler, dask_local, fn)
+        _run_dask(cut(tasks, dask_local or 2), each, scheduler, dask_local, fn)
     elif workers <= 1:
-        for chunk in batches(tasks, 1):
+        for chunk in cut(tasks, 1):
             each(fn(chunk))
     else:
-        _run_pool(batches(tasks, workers), each, workers, fn)
-
-
-def _ignore_sigint() -> None:
-    """Workers leave Ctrl-C to the parent, which stops them (a worker dying mid-task hangs the pool)."""
-    import signal
-
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
+        _run_pool(cut(tasks, workers), each, workers, fn)
 
 
 def _run_pool(tasks: list, on_result, workers: int, fn=evaluate) -> None:
     """A local process pool that Ctrl-C or SIGTERM stops at once, leaving no worker behind."""
-    from concurrent.futures import ProcessPoolExecutor, as_completed
+    from concurrent.futures import as_completed
 
     from r2k.runner.interrupt import sigterm_as_interrupt, stop_pool
+    from r2k.runner.workers import process_pool
 
     with sigterm_as_interrupt():
-        pool = ProcessPoolExecutor(max_workers=min(workers, len(tasks)), initializer=_ignore_sigint)
+        pool = process_pool(min(workers, len(tasks)))
         futures: list = []
         try:
             futures = [pool.submit(fn, t) for t in tasks]
             for fut in as_completed(futures):
                 on_result(fut.result())
         except BaseException:
-            stop_pool(pool, futures)
+            stop_pool(pool)
             raise
         pool.shutdown()
 
@@ -405,16 +418,19 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
           scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
           offline: bool = False, warn: Callable[[str], None] | None = None, progress_stream=None,
           store=None, allow_shorter: bool = False, cscv_blocks: int = 16,
-          announce: Callable[[SweepTasks], None] | None = None) -> SweepOutcome:
+          announce: Callable[[SweepTasks], None] | None = None, task_timeout: float | None = None) -> SweepOutcome:
     """Run every combination of ``grid`` on top of ``base`` over one window, with the baselines;
     resume what an earlier run left (a row counts as done only with its returns stored).
-    ``announce`` hears the planned work (window, tasks) once everything is checked, before it runs."""
+    ``announce`` hears the planned work (window, tasks) once everything is checked, before it runs.
+    ``task_timeout`` (seconds) bounds each combination; one that runs longer is an error row."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
     from r2k.runner.sweep_returns import ReturnsJournal, stored_keys
 
     if metric not in METRICS:
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
+    if task_timeout is not None and (scheduler or dask_local):
+        raise UsageError("--task-timeout works with local workers (--workers), not with Dask")
     check_sweep_folder(folder, base.to_dict())
     store = store or Store()
     planned = make_tasks(base, combinations(grid), store=store, offline=offline, warn=warn, basis=basis,
@@ -447,7 +463,8 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
         bar.step()
 
     try:
-        run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local, error_rows=True)
+        run_tasks(todo, on_result, workers=workers, scheduler=scheduler, dask_local=dask_local, error_rows=True,
+                  task_timeout=task_timeout)
     finally:
         journal.close()
         store_returns.close()

@@ -288,28 +288,50 @@ def test_progress_shows_done_total_rate_eta_only_on_a_terminal():
 
 
 def test_ctrl_c_stops_the_pool_at_once_and_keeps_finished_rows(synth_home, tmp_path):
+    """Deterministic, whatever the machine's load: combinations 1-3 finish, 4 and up wait for a file
+    that never comes (tests/samples/blocking_rule.py), so the sweep cannot end before the Ctrl-C."""
+    import contextlib
     import os
     import signal
     import subprocess
     import sys
     import time
+    from pathlib import Path
 
+    folder, gate = tmp_path / "strategies", tmp_path / "gate"
+    folder.mkdir()
+    gate.mkdir()
+    (folder / "blocking_rule.py").write_text((Path(__file__).parent / "samples" / "blocking_rule.py").read_text())
     out = tmp_path / "int"
-    cmd = [sys.executable, "-m", "r2k.runner", "sweep", "trend-filter", "-g", "window=10:400:2", "-p", "risk_off=SPY",
-           "--engine", "backtrader", "--offline", "--benchmark", "none", "--workers", "2", "--out", str(out)]
-    p = subprocess.Popen(cmd, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, start_new_session=True,
-                         env={**os.environ, "R2K_HOME": str(synth_home.root)})
-    deadline = time.time() + 60
-    while time.time() < deadline and len(sweep_mod.read_rows(out / "results.csv")) < 3:
-        time.sleep(0.1)
-    os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
-    t0 = time.time()
-    p.wait(timeout=30)
-    assert p.returncode == 130 and time.time() - t0 < 10
-    err = p.stderr.read().decode()
-    assert "rerun the same command" in err and "Traceback" not in err
-    saved = len(sweep_mod.read_rows(out / "results.csv"))
-    assert 3 <= saved < 196
-    time.sleep(0.5)
-    with pytest.raises(ProcessLookupError):
-        os.killpg(p.pid, 0)  # no worker of that session is left
+    cmd = [sys.executable, "-m", "r2k.runner", "sweep", "blocker", "--strategy-path", str(folder), "-g", "n=1:8",
+           "-p", "free=3", "-p", f"gate={gate}", "--offline", "--benchmark", "none", "--workers", "2",
+           "--out", str(out)]
+    log = tmp_path / "stderr.txt"  # a file, not a pipe: a leftover worker would hold a pipe open
+    with log.open("wb") as err_file:
+        p = subprocess.Popen(cmd, stderr=err_file, stdout=subprocess.DEVNULL, start_new_session=True,
+                             env={**os.environ, "R2K_HOME": str(synth_home.root)})
+    try:
+        deadline = time.time() + 90
+        while time.time() < deadline and not (len(sweep_mod.read_rows(out / "results.csv")) == 3
+                                              and len(list(gate.glob("started-*"))) == 2):
+            time.sleep(0.05)
+        assert len(list(gate.glob("started-*"))) == 2, "the two workers never reached the waiting combinations"
+        os.killpg(p.pid, signal.SIGINT)  # Ctrl-C reaches the whole process group
+        t0 = time.time()
+        assert p.wait(timeout=30) == 130 and time.time() - t0 < 10
+        err = log.read_text()
+        assert "rerun the same command" in err and "Traceback" not in err, err
+        assert len(sweep_mod.read_rows(out / "results.csv")) == 3  # exactly the finished ones
+        assert len(list(gate.glob("started-*"))) == 2  # no worker took another combination
+        deadline = time.time() + 10
+        while time.time() < deadline:
+            try:
+                os.killpg(p.pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
+        with pytest.raises(ProcessLookupError):
+            os.killpg(p.pid, 0)  # no worker of that session is left
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(p.pid, signal.SIGKILL)  # only if the test failed: leave nothing running
