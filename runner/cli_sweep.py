@@ -165,9 +165,11 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, tas
         panel(res.overfitting, out / "overfitting.png", f"{label}: overfitting, {window.text()}")
         click.echo(f"overfitting: {out / 'overfitting.json'}, {out / 'overfitting.png'}")
         click.echo(f"\n{res.overfitting['verdict']}")
-    failed = [r for r in res.rows + res.shorter + res.baselines if r.get("error")]
+    every = res.rows + res.shorter + res.baselines
+    failed = [r for r in every if r.get("error")]
     if failed:  # the others are saved and ranked; the command still says it did not all succeed
-        raise R2KError(f"{len(failed)} of {n} combinations failed (the error column of {out / 'results.csv'} says "
+        what = "combinations" if len(every) == n else "runs (combinations and baselines)"
+        raise R2KError(f"{len(failed)} of {len(every)} {what} failed (the error column of {out / 'results.csv'} says "
                        f"why; a rerun tries them again); first: {failed[0]['error']}")
 
 
