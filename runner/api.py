@@ -107,6 +107,6 @@ def sweep(strategy: str | type, grid: Mapping[str, Sequence[Any]], *, metric: st
         raise UsageError(f"cscv_blocks must be an even number from 2 to 20, not {cscv_blocks!r}")
     mine, other = _split(settings)
     store, registry, offline, warn, _ = _context(other)
-    base = build_spec(strategy, mine, registry=registry, engine_default="vector")
+    base = build_spec(strategy, mine, registry=registry)
     return sweep_in_memory(base, {k: list(v) for k, v in grid.items()}, metric=metric, workers=workers, store=store,
                            offline=offline, warn=warn, allow_shorter=allow_shorter, cscv_blocks=cscv_blocks)

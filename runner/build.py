@@ -26,7 +26,7 @@ from r2k.runner.usercode import user_code_errors
 SETTINGS = ("symbol", "params", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
             "slippage_bps", "whole_shares", "engine", "rf", "stats", "withdraw", "withdraw_pct", "withdraw_from",
             "inflation_adjust", "real")
-#: Defaults of the settings nobody set (RunSpec's own, except the engine a command prefers).
+#: Defaults of the settings nobody set (RunSpec's own, except the engine: see :func:`default_engine`).
 DEFAULTS: dict[str, Any] = {"cash": 10_000.0, "contribute": 0.0, "every": "month", "benchmark": "SPY",
                             "fill": "next-open", "commission_bps": 0.0, "slippage_bps": 0.0, "whole_shares": False,
                             "engine": "backtrader", "rf": "0", "stats": "daily", "start": None, "end": None,
@@ -81,8 +81,17 @@ def merge_layers(layers: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:
     return out
 
 
+def default_engine(cls: type) -> str:
+    """The executor a spec gets when nobody chose one: the vectorized executor for an allocation
+    rule (the same account as backtrader to float rounding, tests/test_executors_agree.py, in a
+    fraction of the time), backtrader for a plain backtrader Strategy (the only one that runs it)."""
+    from r2k.strategies import discovery
+
+    return "vector" if discovery.kind(cls) == "rule" else "backtrader"
+
+
 def build_spec(strategy: str | type, *layers: Mapping[str, Any] | None, registry=None,
-               engine_default: str = "backtrader") -> RunSpec:
+               engine_default: str | None = None) -> RunSpec:
     """A validated RunSpec from a strategy and setting layers (lowest precedence first).
 
     The strategy's ``run_defaults`` (e.g. dca's ``contribute = 500``, ``every = "month"``) are the
@@ -94,7 +103,7 @@ def build_spec(strategy: str | type, *layers: Mapping[str, Any] | None, registry
     cls = strategy_of(strategy, registry)
     name = discovery.strategy_name(cls)
     run_defaults = {k: v for k, v in getattr(cls, "run_defaults", {}).items() if k in SETTINGS}
-    s = merge_layers([{**DEFAULTS, "engine": engine_default}, run_defaults, *layers])
+    s = merge_layers([{**DEFAULTS, "engine": engine_default or default_engine(cls)}, run_defaults, *layers])
     given = s["params"]
     defaults = discovery.param_defaults(cls)
     if "symbol" in given and "symbol" not in defaults:

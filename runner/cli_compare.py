@@ -37,7 +37,7 @@ def split_params(pairs: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict
 @click.option("--symbols", default=None, metavar="S1,S2,...",
               help="Run each strategy once per symbol (buy-and-hold --symbols IWM,SPY,QQQ).")
 @strategy_path_option
-@engine_option("backtrader")
+@engine_option("vector for allocation rules, backtrader for a backtrader Strategy")
 @spec_options
 @flow_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,

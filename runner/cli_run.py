@@ -62,7 +62,7 @@ class RunCommand(click.Command):
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder [default: runs/STRATEGY-HASH under the current folder].")
 @click.option("--no-tearsheet", is_flag=True, help="Skip the quantstats HTML tear sheet (saves ~3 s).")
-@engine_option("backtrader")
+@engine_option("vector for allocation rules, backtrader for a backtrader Strategy")
 @store_option
 def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
         slippage_bps, whole_shares, params, stats, rf, offline, out, no_tearsheet, engine, store, flow_settings) -> None:

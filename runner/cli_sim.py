@@ -23,7 +23,6 @@ def _run_once(strategy, strategy_path, given: dict, params: tuple[str, ...], sto
     from r2k.runner.build import build_spec, strategy_of
     from r2k.runner.cli_run import explicit_params
     from r2k.runner.engine import run as run_spec
-    from r2k.strategies import discovery
     from r2k.strategies.registry import Registry
 
     registry = Registry.with_paths([str(Path(p).resolve()) for p in strategy_path])
@@ -31,8 +30,7 @@ def _run_once(strategy, strategy_path, given: dict, params: tuple[str, ...], sto
     explicit = explicit_params(click.get_current_context())
     flags = {k: v for k, v in given.items() if k in explicit and k in _SPEC_KEYS}
     flags["params"] = parse_params(params)
-    engine = "vector" if discovery.kind(cls) == "rule" else "backtrader"
-    spec = build_spec(cls, flags, registry=registry, engine_default=engine)
+    spec = build_spec(cls, flags, registry=registry)
     return spec, run_spec(spec, store=store, offline=offline, warn=warn)
 
 

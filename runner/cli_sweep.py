@@ -21,7 +21,6 @@ def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, ben
     (``/abs/file.py:Class``), so nothing about the lookup has to travel to workers.
     """
     from r2k.runner.build import build_spec, strategy_of
-    from r2k.strategies import discovery
     from r2k.strategies.registry import Registry
 
     registry = Registry.with_paths([str(Path(p).resolve()) for p in strategy_path])
@@ -29,8 +28,7 @@ def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, ben
     flags = {"start": start, "end": end, "cash": cash, "contribute": contribute, "every": every, "benchmark": benchmark,
              "fill": fill, "commission_bps": commission_bps, "slippage_bps": slippage_bps, "whole_shares": whole_shares,
              "engine": engine, "rf": rf, "stats": stats, "params": parse_params(params)}
-    engine_default = "vector" if discovery.kind(cls) == "rule" else "backtrader"
-    return cls, build_spec(cls, flags, registry=registry, engine_default=engine_default)
+    return cls, build_spec(cls, flags, registry=registry)
 
 
 def _defaults(cls) -> dict:

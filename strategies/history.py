@@ -67,11 +67,17 @@ class History:
     def __len__(self) -> int:
         return len(self.dates)
 
-    def _memo(self, key: tuple, make) -> np.ndarray:
+    def _memo(self, key: tuple, make):
         out = self._cache.get(key)
         if out is None:
             out = self._cache[key] = make()
         return out
+
+    def shared(self, key: tuple, make):
+        """``make()``, computed once per History: a sweep's combinations share one History, so a
+        derivation that does not depend on the parameters (a smoothed rate, its moves) is paid once.
+        ``key`` must name everything the result depends on."""
+        return self._memo(("shared", *key), make)
 
     # -- prices --------------------------------------------------------------------------------
     def _check_symbol(self, symbol: str) -> None:

@@ -112,26 +112,11 @@ class RateCutRotation(AllocationRule):
         """The regime on every decision date at once: the moves of the whole history are causal
         (r2k.data.ratemoves), so those known on a day are the first ``known`` of them."""
         import numpy as np
-        import pandas as pd
 
-        from r2k.data.ratemoves import smoothed_dff, to_bp
+        from r2k.data.ratemoves import to_bp
         from r2k.strategies.signals import months_before
 
-        if self.rate_series == "DFF":
-            dff = history.series("DFF")
-            rate = smoothed_dff(dff)
-            raw = history.published("DFF")
-            last_raw = dff.index.values[np.maximum(raw - 1, 0)]
-            known = np.where(raw > 0, rate.index.values.searchsorted(last_raw, side="right"), 0)
-        else:
-            old, new = history.series("DFEDTAR"), history.series("DFEDTARU")
-            rate = policy_rate(old, new)
-            cut = pd.Timestamp("2008-12-15")
-            n_old = int((old.index <= cut).sum())
-            skip_new = int((new.index < cut + pd.Timedelta(days=1)).sum())
-            known = (np.minimum(history.published("DFEDTAR"), n_old)
-                     + np.maximum(history.published("DFEDTARU") - skip_new, 0))
-        moves = to_bp(rate.diff().to_numpy())
+        rate, known, moves = history.shared(("rate-cut-rotation", self.rate_series), lambda: self._rate_rows(history))
         threshold = float(to_bp(self.min_change))
         stamps = rate.index.values
 
@@ -150,3 +135,26 @@ class RateCutRotation(AllocationRule):
         tight = has_hike & (last_hike > horizon) & (~has_cut | (last_cut < last_hike))
         labels = np.where(easing, "easing", np.where(tight, "tightening", "hold"))
         return Targets.choose([self.risk_on, self.risk_off], np.where(easing, 0, 1), labels)
+
+    def _rate_rows(self, history):
+        """(rate history, per decision date how many of its observations were known, its moves in bp)."""
+        import numpy as np
+        import pandas as pd
+
+        from r2k.data.ratemoves import smoothed_dff, to_bp
+
+        if self.rate_series == "DFF":
+            dff = history.series("DFF")
+            rate = smoothed_dff(dff)
+            raw = history.published("DFF")
+            last_raw = dff.index.values[np.maximum(raw - 1, 0)]
+            known = np.where(raw > 0, rate.index.values.searchsorted(last_raw, side="right"), 0)
+        else:
+            old, new = history.series("DFEDTAR"), history.series("DFEDTARU")
+            rate = policy_rate(old, new)
+            cut = pd.Timestamp("2008-12-15")
+            n_old = int((old.index <= cut).sum())
+            skip_new = int((new.index < cut + pd.Timedelta(days=1)).sum())
+            known = (np.minimum(history.published("DFEDTAR"), n_old)
+                     + np.maximum(history.published("DFEDTARU") - skip_new, 0))
+        return rate, known, to_bp(rate.diff().to_numpy())
