@@ -109,7 +109,7 @@ def summary_time(cmd: list[str], env: dict, marker: str = "CAGR") -> tuple[float
     return (first if first is not None else float("nan")), time.perf_counter() - t
 
 
-def numpy_floor(close: "np.ndarray", first: int, windows: list[int]) -> float:  # noqa: F821
+def numpy_floor(close, first: int, windows: list[int]) -> float:
     """One pass per window: SMA by prefix sums, hold while above, compound, CAGR."""
     import numpy as np
 
