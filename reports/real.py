@@ -116,3 +116,56 @@ def real_table(value: pd.Series, d: Deflator) -> pd.DataFrame:
     """date, the CPI month's value, the factor and the balance in base-month dollars (real.csv)."""
     return pd.DataFrame({"cpi": d.month_cpi, "factor": d.factor,
                          "value": value.astype(float) * d.factor.reindex(value.index)}).rename_axis("date")
+
+
+def _cell(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not np.isfinite(value)):
+        return "-"
+    if kind == "money":
+        return f"{value:,.2f}"
+    if kind == "pct":
+        return f"{100 * value:.2f}%"
+    return str(value)
+
+
+def section_html(real: pd.DataFrame, how: str | None) -> str:
+    """The comparison page's 'in real dollars' section: one row per member (compare --real)."""
+    import html
+
+    cols = [("Initial balance", "initial_cash", "money"), ("Contributed", "contributed", "money"),
+            ("Withdrawn", "withdrawn", "money"), ("Final balance", "final_value", "money"),
+            ("CAGR (time-weighted)", "cagr", "pct"), ("XIRR (money-weighted)", "xirr", "pct"),
+            ("Max drawdown", "max_drawdown", "pct"), ("Best year", "best_year", "pct"), ("Worst year", "worst_year", "pct")]
+    cols = [c for c in cols if c[1] in real.columns]
+    head = "".join(f"<th>{h}</th>" for h, _, _ in cols)
+    rows = "".join(
+        "<tr><td>" + html.escape(str(r["name"])) + "</td>"
+        + "".join(f'<td class="n">{_cell(r.get(k), kind)}</td>' for _, k, kind in cols) + "</tr>"
+        for r in real.to_dict("records"))
+    base = html.escape(str(real["dollars_of"].iloc[0]))
+    note = f'<p class="note">{html.escape(how)}.</p>' if how else ""
+    return (f'<section id="real"><h2>In dollars of {base} (real, CPI-adjusted)</h2>'
+            f'<table><thead><tr><th>Name</th>{head}</tr></thead><tbody>{rows}</tbody></table>{note}</section>')
+
+
+def withdrawals_html(summary: pd.DataFrame) -> str:
+    """The comparison page's withdrawal section: withdrawn, depletion date, safe/perpetual rates per row."""
+    import html
+
+    if "withdrawn" not in summary.columns or summary["withdrawn"].isna().all():
+        return ""
+    rows = []
+    for r in summary.to_dict("records"):
+        if r.get("withdrawn") is None or (isinstance(r.get("withdrawn"), float) and np.isnan(r["withdrawn"])):
+            continue
+        dep = r.get("depleted_on")
+        dep = "survived" if dep is None or (isinstance(dep, float) and np.isnan(dep)) else str(dep)
+        rows.append(f"<tr><td>{html.escape(str(r['name']))}</td><td class=\"n\">{_cell(r['withdrawn'], 'money')}</td>"
+                    f"<td>{html.escape(dep)}</td><td class=\"n\">{_cell(r.get('safe_withdrawal_rate'), 'pct')}</td>"
+                    f"<td class=\"n\">{_cell(r.get('perpetual_withdrawal_rate'), 'pct')}</td></tr>")
+    return ('<section id="withdrawals"><h2>Withdrawals</h2><table><thead><tr><th>Name</th><th>Withdrawn</th>'
+            '<th>Depleted on</th><th>Safe withdrawal rate</th><th>Perpetual withdrawal rate</th></tr></thead>'
+            f'<tbody>{"".join(rows)}</tbody></table><p class="note">Safe / perpetual: the highest constant '
+            'CPI-adjusted withdrawal, per year as % of the starting balance, that never empties the account / that '
+            'ends with at least the CPI-adjusted starting balance, over each run\'s return path without '
+            'withdrawals (fixed-dollar plans).</p></section>')

@@ -155,15 +155,15 @@ def real_table(comparison) -> str:
             ("Withdrawn", "withdrawn", money), ("CAGR", "cagr", pct), ("XIRR", "xirr", pct),
             ("Max DD", "max_drawdown", pct), ("Best year", "best_year", pct), ("Worst year", "worst_year", pct)]
     cols = [c for c in cols if c[1] in real.columns]
-    rows = real.to_dict("records")
-    width = max(len(str(r["name"])) for r in rows)
-    lines = ["", f"in dollars of {rows[0]['dollars_of']} (--real)",
-             f"{'':<{width}}  " + "  ".join(f"{h:>14}" for h, _, _ in cols)]
-    for r in rows:
-        lines.append(f"{r['name']:<{width}}  " + "  ".join(f"{fn(r.get(k)):>14}" for _, k, fn in cols))
+    from r2k.reports.terminal import table, wrap_lines
+
+    records = real.to_dict("records")
+    rows = [[str(r["name"]), *(fn(r.get(k)) for _, k, fn in cols)] for r in records]
+    lines = ["", *wrap_lines([f"in dollars of {records[0]['dollars_of']} (--real)"]),
+             table(["", *(h for h, _, _ in cols)], rows)]
     note = comparison.real_note()
     if note:
-        lines.append(f"{note[0].upper()}{note[1:]}.")
+        lines += wrap_lines([f"{note[0].upper()}{note[1:]}."])
     return "\n".join(lines)
 
 
@@ -181,6 +181,16 @@ def format_table(summary, start, end, basis: str) -> str:
             ("CAGR", lambda r: pct(r["cagr"])), ("XIRR", lambda r: pct(r["xirr"])),
             ("Stdev", lambda r: pct(r["volatility"])), ("Sharpe", lambda r: num(r["sharpe"])),
             ("Max DD", lambda r: pct(r["max_drawdown"])), ("Corr", lambda r: num(r["correlation"]))]
+    if "withdrawn" in summary.columns and summary["withdrawn"].notna().any():
+        def depleted(r):
+            d = r.get("depleted_on")
+            return "survived" if d is None or (isinstance(d, float) and not math.isfinite(d)) else str(d)
+
+        def withdrawn(r):
+            w = r.get("withdrawn")
+            return "-" if w is None or (isinstance(w, float) and not math.isfinite(w)) else f"{w:,.2f}"
+
+        cols[2:2] = [("Withdrawn", withdrawn), ("Depleted on", depleted)]
     from r2k.reports.terminal import table, wrap_lines
 
     rows = [[str(r["name"]), *(fn(r) for _, fn in cols)] for r in summary.to_dict("records")]

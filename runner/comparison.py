@@ -605,14 +605,18 @@ def _write_folders(tmp: Path, comparison: Comparison, linked: bool) -> None:
 
     for e in comparison.entries:
         write_run_folder(comparison.results[e.label], tmp / slug(e.label), tearsheet=False, basis=comparison.basis)
+    from r2k.reports.real import section_html, withdrawals_html
+
     real = comparison.real_summary
+    extra_sections = [withdrawals_html(comparison.summary)]
     if real is not None:
         real.to_csv(tmp / "summary_real.csv", index=False, float_format="%.10g")
+        extra_sections.append(section_html(real, comparison.real_note()))
     members = comparison.members(linked)
     ws, we = comparison.start, comparison.end
     title = "r2k compare: " + " vs ".join(e.label for e in comparison.entries)
     report.write(tmp, members, title=title, basis=comparison.basis, window=(ws, we), warnings=comparison.warnings,
-                 bench_note=comparison.bench_note(), sections=_study_sections(tmp, comparison.studies),
+                 bench_note=comparison.bench_note(), sections=[*extra_sections, *_study_sections(tmp, comparison.studies)],
                  extra={"benchmark": comparison.benchmark, "members": {slug(e.label): e.label for e in comparison.entries},
                         "sections": [{"kind": s.kind, "member": s.label, "folder": f"{slug(s.label)}/{s.kind}/"}
                                      for s in comparison.studies]})

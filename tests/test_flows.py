@@ -271,9 +271,14 @@ def test_real_results_over_the_2025_10_gap_interpolate_and_say_so(real_home, mon
 def test_compare_real_reports_each_member_in_end_month_dollars(real_home, tmp_path):
     res = invoke("compare", "buy-and-hold symbol=IWM", "buy-and-hold symbol=SPY", "--start", "2003-01-02", "--end",
                  "2025-09-26", "--benchmark", "none", "--real", "--no-tearsheet", "--offline", "--engine", "vector",
-                 "--out", tmp_path / "cmp", env={"R2K_HOME": str(real_home)})
+                 "--withdraw", "300", "--every", "year", "--out", tmp_path / "cmp", env={"R2K_HOME": str(real_home)})
     assert res.exit_code == 0, res.output
-    assert "in dollars of 2025-09 (--real)" in res.stdout and "CPI of that day's month" in res.stdout
+    text = " ".join(res.stdout.replace("\n  ", " ").split())  # long lines wrap at the terminal width
+    assert "in dollars of 2025-09 (--real)" in text and "CPI of that day's month" in text
+    assert "Depleted on" in res.stdout and "survived" in res.stdout
+    page = (tmp_path / "cmp" / "index.html").read_text(encoding="utf-8")
+    assert 'id="withdrawals"' in page and 'id="real"' in page
+    # a buy-and-hold's time-weighted return does not move with withdrawals it survives: the same real CAGR
     real = pd.read_csv(tmp_path / "cmp" / "summary_real.csv").set_index("name")
     for sym, name in (("IWM", "buy-and-hold IWM"), ("SPY", "buy-and-hold SPY")):
         raw = _raw(sym).loc["2003-01-02":"2025-09-26"]
