@@ -151,8 +151,10 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
             self.shadow = None  # yesterday's close orders were booked in this bar's broker step
             if i == n:  # the sentinel bar only lets the last day's close orders execute
                 return
-            if self.depleted >= 0:
-                value[i] = cash[i] = 0.0
+            if self.depleted >= 0:  # the depletion sells were booked in this bar's broker step: nothing is left
+                value[i:] = cash[i:] = 0.0
+                shares[i:] = 0.0
+                self.env.runstop()
                 return
             flow = plan.flows[i] if i > 0 else 0.0
             if flow:
@@ -218,7 +220,8 @@ def run_backtrader(plan: Plan, *, feed=None, stdstats: bool = False) -> Executio
     broker.addcommissioninfo(
         bt.CommInfoBase(commission=cost, commtype=bt.CommInfoBase.COMM_PERC, percabs=True, stocklike=True)
     )
-    strategy = cerebro.run()[0]
+    with np.errstate(invalid="ignore", divide="ignore"):  # fund value of an emptied account is 0 / 0
+        strategy = cerebro.run()[0]
     if rejected:
         raise EngineError(f"{len(rejected)} orders were rejected by the broker, first: {rejected[0]}")
     if np.isnan(value).any():
