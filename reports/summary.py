@@ -95,7 +95,14 @@ def summary_frame(result):
         cols[result.benchmark_label()] = {**bench, "trades": None}
     index = [label for key, label, _ in ROWS if _shown(key, m)]
     keys = [key for key, _, _ in ROWS if _shown(key, m)]
-    return pd.DataFrame({c: [v.get(k) for k in keys] for c, v in cols.items()}, index=index)
+    data = {c: [v.get(k) for k in keys] for c, v in cols.items()}
+    if m.get("real"):  # --real: the same numbers in dollars of the end month, labelled so
+        real_keys = [key for key, _, _ in REAL_ROWS if key in m["real"]]
+        index += [f"{label} (real, dollars of {m['real']['dollars_of']})" for key, label, _ in REAL_ROWS
+                  if key in m["real"]]
+        for c, v in cols.items():
+            data[c] += [(v.get("real") or {}).get(k) for k in real_keys]
+    return pd.DataFrame(data, index=index)
 
 
 def format_summary(result, bench: dict | None = None) -> str:

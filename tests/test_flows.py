@@ -317,3 +317,25 @@ def test_withdrawals_from_a_plain_backtrader_strategy_are_refused(real_home, tmp
                  "none", "--out", tmp_path / "x", env={"R2K_HOME": str(real_home)})
     assert "withdrawals need an allocation rule" in one_line_error(res, 2)
     assert not (tmp_path / "x").exists()
+
+
+@needs_real_data
+def test_inflation_adjusted_contributions_and_the_printed_depletion(real_home, monkeypatch, tmp_path):
+    import r2k.runner as r2k
+
+    monkeypatch.setenv("R2K_HOME", str(real_home))
+    res = r2k.run("dca", symbol="IWM", start="2005-01-03", end="2012-12-31", contribute=500, inflation_adjust=True,
+                  real=True, benchmark="none", engine="vector", offline=True)
+    days = res.equity.index
+    cpi = _cpi_published_by(days)
+    flows = res.cashflows.iloc[1:]
+    at = days.get_indexer(pd.DatetimeIndex(pd.to_datetime(flows["date"])))
+    np.testing.assert_allclose(flows["amount"].to_numpy(), 500 * cpi[at] / cpi[0], rtol=1e-12)
+    table = res.summary()
+    assert table.loc["CAGR (time-weighted) (real, dollars of 2012-12)"].iloc[0] == res.metrics["real"]["cagr"]
+    out = invoke("run", "buy-and-hold", "--symbol", "QQQ", "--start", "2000-03-10", "--withdraw", "400", "--every",
+                 "year", "--inflation-adjust", "--benchmark", "none", "--engine", "vector", "--offline",
+                 "--no-tearsheet", "--out", tmp_path / "run", env={"R2K_HOME": str(real_home)})
+    assert out.exit_code == 0, out.output
+    assert "The account was depleted on 2009-01-02." in out.stdout
+    assert [line.split()[-1] for line in out.stdout.splitlines() if line.startswith("Depleted on")] == ["2009-01-02"]
