@@ -12,7 +12,7 @@ Choices, each from a measured trap (../shared/docs/pitfalls.md):
 - sells are submitted before buys, buys fit the cash (runner.sizing), and any rejected order
   fails the run loudly;
 - a withdrawal is paid at its close (runner.flows): ``add_cash(-amount)``, then close-priced
-  (coc) sells of every holding pro rata. Backtrader books those in the next bar's broker step,
+  (coc) sells (runner.sizing.raise_into: over-weight first). Backtrader books those in the next bar's broker step,
   so until then the executor carries them as a *shadow* (the holdings and cash as if booked):
   the day's record and any sizing before the booking (a close-fill rebalance the same evening,
   the next morning's ``next_open``) see the account after the sale, as the vectorized executor

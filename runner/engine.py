@@ -563,8 +563,8 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         assumptions["withdrawals"] = (
             f"{what} at the start of every {spec.every}"
             + (f" from {spec.withdraw_from}" if spec.withdraw_from else "")
-            + ", paid at that close by selling every holding pro rata at the close; an account that cannot pay "
-            "pays what is left and is depleted")
+            + ", paid at that close by selling at the close (what is over its target first); an account that "
+            "cannot pay pays what is left and is depleted")
     return Result(
         spec=spec, strategy_doc=description, params=params, returns=rets,
         equity=pd.DataFrame({"value": ex.value, "cash": ex.cash}, index=calendar),
