@@ -113,6 +113,35 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
     return k, depleted, e
 
 
+#: Source files whose compiled code numba builds into ``_run``. numba keys a cached function by its
+#: own file only, so after a change to sizing.py or drift.py alone the cached ``_run`` would keep
+#: running the old sizing (seen: a stale band check after editing drift.py).
+DEPENDENCIES = ("sizing.py", "drift.py")
+
+
+def flush_stale_cache() -> bool:
+    """Drop ``_run``'s cached machine code when a dependency's source changed; True if it did."""
+    import contextlib
+    import hashlib
+    from pathlib import Path
+
+    here = Path(__file__).resolve().parent
+    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in DEPENDENCIES)).hexdigest()
+    marker = Path(_run._cache.cache_path) / "vector_executor.deps"
+    try:
+        if marker.read_text(encoding="ascii") == digest:
+            return False
+    except OSError:
+        pass
+    _run._cache.flush()
+    with contextlib.suppress(OSError):  # a read-only install: nothing was cached there either
+        marker.write_text(digest, encoding="ascii")
+    return True
+
+
+flush_stale_cache()
+
+
 def run_vector(plan: Plan) -> Execution:
     n, m = len(plan.calendar), len(plan.assets)
     trade_day = plan.trade_days()

@@ -205,3 +205,20 @@ def test_month_end_drawdown_is_portfolio_visualizers(real_home, tmp_path):
                        env={"R2K_HOME": str(real_home)})
     assert "month-end" not in daily_run.stdout
     assert "max_drawdown_month_end" not in json.loads((tmp_path / "daily" / "metrics.json").read_text())
+
+
+@needs_real_data
+def test_sweep_over_bands(real_home):
+    """`-g band=2,5,10`: each combination is the band portfolio the reference trades."""
+    import r2k.runner as r2k
+
+    start, end = "2005-01-01", "2024-12-31"
+    out = r2k.sweep("portfolio", {"band": [2, 5, 10]}, params={"weights": "IWM:60,TLT:40"}, start=start, end=end,
+                    benchmark="none", home=str(real_home), offline=True)
+    rows = out.results
+    trials = rows[rows["role"] == "trial"] if "role" in rows else rows
+    got = {float(b): v for b, v in zip(trials["p.band"], trials["final_value"], strict=True)}
+    assert sorted(got) == [2.0, 5.0, 10.0]
+    for band, final in got.items():
+        value, _, _ = reference(["IWM", "TLT"], {"IWM": 0.6, "TLT": 0.4}, start, end, band=band)
+        assert final == pytest.approx(value.iloc[-1], rel=1e-9), band
