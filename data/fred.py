@@ -103,12 +103,14 @@ class FredProvider(net.Provider):
                     requests.exceptions.InvalidSchema) as exc:  # a bad $R2K_FRED_URL: retrying cannot help
                 raise Failure(f"FRED address {url!r} is not a valid URL ({exc})", transient=False) from exc
             except requests.RequestException as exc:
-                raise Failure(f"FRED unreachable ({net.short_reason(str(exc))})", transient=True) from exc
+                raise Failure(f"FRED unreachable ({net.short_reason(str(exc))})", transient=True,
+                              down=isinstance(exc, requests.ConnectionError)) from exc
             status = resp.status_code
             if status == 404:
                 raise Failure("FRED has no series with this id (HTTP 404)", transient=False)
-            if status == 429:
-                raise Failure("FRED rate limit (HTTP 429)", transient=True)
+            if status == 429:  # the other series would be refused too: stop asking (see net.retry)
+                raise Failure("FRED rate limit (HTTP 429)", transient=True, down=True,
+                              retry_after=net.parse_retry_after(resp.headers.get("Retry-After")))
             if status >= 500:
                 raise Failure(f"FRED server error (HTTP {status})", transient=True)
             if status != 200:
@@ -118,7 +120,8 @@ class FredProvider(net.Provider):
             return parse_csv(resp.content.decode("utf-8", errors="replace"), series_id)
 
         try:
-            raw = net.retry(attempt, what=series_id, deadline_s=self.timeout, tries=self.tries)
+            raw = net.retry(attempt, what=series_id, deadline_s=self.timeout, tries=self.tries, budget=self.budget,
+                            provider="FRED")
         finally:
             if self.session is None:
                 session.close()

@@ -50,16 +50,17 @@ def last_expected_close(today: dt.date | None = None) -> dt.date:
     return d
 
 
-def _provider(kind: str, providers: dict | None):
+def _provider(kind: str, providers: dict | None, store: Store):
+    """The injected provider for ``kind``, or the real one charged to the store's network budget."""
     if providers and kind in providers:
         return providers[kind]
     if kind == "prices":
         from r2k.data.yahoo import YahooProvider
 
-        return YahooProvider()
+        return YahooProvider(budget=store.network)
     from r2k.data.fred import FredProvider
 
-    return FredProvider()
+    return FredProvider(budget=store.network)
 
 
 def _meta_for(name: str, kind: str, source: str, checked: Checked) -> Meta:
@@ -145,7 +146,7 @@ def fetch(name: str, *, series: bool, store: Store, start: str | None = None,
     fetched again. Rows dated after today are dropped, from the answer and from what was stored.
     """
     kind = _kind(series)
-    prov = _provider(kind, providers)
+    prov = _provider(kind, providers, store)
     with store.lock(kind, name, say=warn):
         old: Stored | None = None
         if store.exists(kind, name) and not full:

@@ -7,22 +7,30 @@ threads are joined at interpreter exit and would keep the CLI alive until the ha
 
 Every failure leaves here as one :class:`DataUnavailable` line that names the symbol or series and
 the cause, e.g. ``IWM: Yahoo rate limit (HTTP 429) after 3 tries``.
+
+A fetch is also charged to the command's :class:`~r2k.data.budget.NetBudget` when it has one:
+it gets at most the time left, and a provider found unreachable or rate limiting is not asked
+for the command's other names. An HTTP 429 with ``Retry-After`` waits that long when the time
+left allows, and otherwise stops at once (retrying sooner only prolongs the ban).
 """
 
 from __future__ import annotations
 
-import os
+import datetime as dt
 import re
 import threading
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from r2k.data.errors import DataUnavailable, UsageError
 
+if TYPE_CHECKING:
+    from r2k.data.budget import NetBudget
+
 T = TypeVar("T")
 
-#: Seconds one fetch (all its tries together) may take; ``R2K_TIMEOUT`` overrides it.
+#: Seconds one fetch (all its tries together) may take at most; the command's budget may leave less.
 DEFAULT_TIMEOUT = 30.0
 
 #: Injectable so tests can run the backoff without waiting.
@@ -37,32 +45,43 @@ class Failure(Exception):
 
     ``transient`` says whether trying again may help (rate limit, 5xx, connection, timeout) or not
     (unknown symbol, a web page instead of CSV). ``timed_out`` marks a failure that used up its
-    time, so that running out of budget is reported as such.
+    time, so that running out of budget is reported as such. ``down`` says the provider as a whole
+    is not answering (unreachable, rate limiting), so its other names are not worth asking now;
+    ``retry_after`` is the wait in seconds a 429 asked for.
     """
 
-    def __init__(self, cause: str, *, transient: bool, timed_out: bool = False):
+    def __init__(self, cause: str, *, transient: bool, timed_out: bool = False, down: bool = False,
+                 retry_after: float | None = None):
         super().__init__(cause)
         self.cause = cause
         self.transient = transient
         self.timed_out = timed_out
+        self.down = down or timed_out
+        self.retry_after = retry_after
 
 
 class DeadlineExceeded(DataUnavailable):
     """The hard wall-clock limit of :func:`call_with_deadline` passed without an answer."""
 
 
-def default_timeout() -> float:
-    """:data:`DEFAULT_TIMEOUT`, or ``$R2K_TIMEOUT`` when set (read on every call, so tests can set it)."""
-    text = os.environ.get("R2K_TIMEOUT", "").strip()
-    if not text:
-        return DEFAULT_TIMEOUT
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds from an HTTP ``Retry-After`` header (delay-seconds or an HTTP date); None if absent or bad."""
+    if value is None or not str(value).strip():
+        return None
+    text = str(value).strip()
     try:
-        value = float(text)
+        seconds = float(text)
     except ValueError:
-        value = float("nan")
-    if not value > 0 or value == float("inf"):
-        raise UsageError(f"R2K_TIMEOUT must be a positive number of seconds, not {text!r}")
-    return value
+        from email.utils import parsedate_to_datetime
+
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=dt.timezone.utc)
+        seconds = (when - (now or dt.datetime.now(dt.timezone.utc))).total_seconds()
+    return max(0.0, seconds) if seconds == seconds else None
 
 
 def call_with_deadline(fn: Callable[[], T], timeout: float, what: str) -> T:
@@ -103,6 +122,19 @@ def is_timeout(exc: BaseException) -> bool:
     if isinstance(exc, (DeadlineExceeded, TimeoutError)):
         return True
     return any(cls.__name__ in ("Timeout", "ReadTimeout", "ConnectTimeout") for cls in type(exc).__mro__)
+
+
+def is_down(exc: BaseException) -> bool:
+    """Whether a failure says the provider itself is not answering (so its other names would fail too):
+    no connection, no answer in time, or a rate limit."""
+    if isinstance(exc, Failure):
+        return exc.down
+    if isinstance(exc, DeadlineExceeded) or is_timeout(exc) or type(exc).__name__ == "YFRateLimitError":
+        return True
+    if _status_of(exc) is not None:
+        return _status_of(exc) == 429
+    names = {cls.__name__ for cls in type(exc).__mro__}
+    return bool(names & {"ConnectionError", "RemoteDisconnected", "ProtocolError"})
 
 
 def is_transient(exc: BaseException) -> bool:
@@ -194,20 +226,39 @@ def retry(
     tries: int = 3,
     backoff: float = 1.0,
     retry_if: Callable[[BaseException], bool] = is_transient,
+    budget: NetBudget | None = None,
+    provider: str = "",
 ) -> T:
     """Call ``fn(remaining_seconds)`` until it succeeds, at most ``tries`` times within ``deadline_s``.
 
     Each attempt runs under :func:`call_with_deadline` with the budget that is left, and receives
     that budget so it can pass it on as a socket timeout. Between attempts it sleeps
-    ``backoff``, ``2*backoff``, ... but gives up instead of sleeping past the deadline. Errors for
-    which ``retry_if`` is false (unknown symbol, malformed answer) end it at once. The final error
-    is one :class:`DataUnavailable` line: ``"<what>: <cause>[ after N tries]"``.
+    ``backoff``, ``2*backoff``, ... (or the ``Retry-After`` a 429 asked for) but gives up instead
+    of sleeping past the deadline. Errors for which ``retry_if`` is false (unknown symbol,
+    malformed answer) end it at once. The final error is one :class:`DataUnavailable` line:
+    ``"<what>: <cause>[ after N tries]"``.
+
+    With a command ``budget``, ``provider``'s known-down state is checked first (nothing is
+    asked), the deadline is cut to the time left, the time spent is charged, and a failure that
+    says the provider is down (:func:`is_down`) marks it so for the rest of the command.
     """
     if tries < 1:
         raise ValueError("tries must be >= 1")
+    if budget is not None:
+        deadline_s = min(deadline_s, budget.check(provider, what, _MIN_ATTEMPT_S))
+    t0 = time.monotonic()
+    try:
+        return _retry(fn, what, deadline_s, tries, backoff, retry_if, budget, provider)
+    finally:
+        if budget is not None:
+            budget.charge(time.monotonic() - t0)
+
+
+def _retry(fn, what, deadline_s, tries, backoff, retry_if, budget, provider):
     t_end = time.monotonic() + deadline_s
     last: BaseException | None = None
     attempt = 0
+    too_long: float | None = None  # a Retry-After that does not fit in the time left
     while attempt < tries:
         remaining = t_end - time.monotonic()
         if remaining < _MIN_ATTEMPT_S:
@@ -222,6 +273,12 @@ def retry(
         if attempt >= tries:
             break
         delay = backoff * 2 ** (attempt - 1)
+        asked = getattr(last, "retry_after", None)
+        if asked is not None:
+            if time.monotonic() + asked + _MIN_ATTEMPT_S >= t_end:
+                too_long = asked
+                break  # waiting less than asked only prolongs a rate limit; waiting longer is not allowed
+            delay = max(delay, asked)
         if time.monotonic() + delay + _MIN_ATTEMPT_S >= t_end:
             break  # the next try could not start before the deadline
         _sleep(delay)
@@ -236,6 +293,11 @@ def retry(
         else:
             cause = describe(last)
         msg = f"{what}: {cause}" + (f" after {attempt} tries" if attempt > 1 else "")
+        if too_long is not None:
+            msg += (f"; it asks to wait {too_long:g} s (Retry-After), more than the {max(t_end - time.monotonic(), 0):.0f} s "
+                    "left (--timeout): not retried")
+    if budget is not None and is_down(last):
+        budget.mark_down(provider, msg)
     raise DataUnavailable(msg) from (last if not isinstance(last, DataUnavailable) else None)
 
 
@@ -244,10 +306,12 @@ class Provider:
 
     name = ""
 
-    def __init__(self, timeout: float | None = None, session: object | None = None, tries: int = 3):
-        self.timeout = default_timeout() if timeout is None else float(timeout)
+    def __init__(self, timeout: float | None = None, session: object | None = None, tries: int = 3,
+                 budget: NetBudget | None = None):
+        self.timeout = DEFAULT_TIMEOUT if timeout is None else float(timeout)  # one fetch, all its tries
         self.session = session  # tests inject fakes; None: the library's own
         self.tries = tries
+        self.budget = budget  # the command's network budget (None: only the per-fetch timeout)
 
     @staticmethod
     def window(name: str, start, end):

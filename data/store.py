@@ -28,6 +28,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from r2k.data.budget import NetBudget
 from r2k.data.envfail import os_error_message
 from r2k.data.errors import R2KError, StoreBusy, StoreCorrupt, StoreUnwritable
 from r2k.data.fsmode import file_mode
@@ -94,8 +95,11 @@ class Stored:
 class Store:
     """Per-symbol Parquet files under one root folder."""
 
-    def __init__(self, root: Path | str | None = None, *, memo: bool = False):
+    def __init__(self, root: Path | str | None = None, *, memo: bool = False, network: NetBudget | None = None):
         self.root = Path(root) if root is not None else default_root()
+        # network: the command's network budget, for every fetch into this store (data/budget.py);
+        # a store made without one gets its own default budget.
+        self.network = network if network is not None else NetBudget()
         # memo: keep what was read (keyed by file identity) for processes that run many
         # backtests on the same data, such as sweep workers. Callers never mutate frames.
         self._memo: dict[Path, tuple[tuple[int, int], Stored]] | None = {} if memo else None

@@ -161,14 +161,15 @@ def _classify(messages: list[str], span: str) -> Failure:
     text = "\n".join(messages)
     codes = [int(c) for c in re.findall(r"response code=(\d{3})", text)]
     if 429 in codes or re.search(r"YFRateLimitError|Too Many Requests|Rate limited", text, re.I):
-        return Failure("Yahoo rate limit (HTTP 429)", transient=True)
+        return Failure("Yahoo rate limit (HTTP 429)", transient=True, down=True)
     server = [c for c in codes if c >= 500]
     if server:
         return Failure(f"Yahoo server error (HTTP {server[-1]})", transient=True)
     if _NETWORK_WORDS.search(text):
         label = _network_label(messages)
         # a host that does not resolve is a network that is down, not a passing fault: don't retry it
-        return Failure(f"Yahoo unreachable ({label})", transient="resolve host" not in label, timed_out="timed out" in label)
+        return Failure(f"Yahoo unreachable ({label})", transient="resolve host" not in label,
+                       timed_out="timed out" in label, down=True)
     if 404 in codes or _UNKNOWN_WORDS.search(text):
         return Failure(UNKNOWN_SYMBOL, transient=False)
     for m in reversed(messages):
@@ -243,14 +244,15 @@ class YahooProvider(net.Provider):
                     df = yf.download(symbol, timeout=max(remaining, 0.1), **kwargs)
                 except Exception as exc:  # Ticker-level errors, bad sessions, rate limits
                     if type(exc).__name__ == "YFRateLimitError":
-                        raise Failure("Yahoo rate limit (HTTP 429)", transient=True) from exc
+                        raise Failure("Yahoo rate limit (HTTP 429)", transient=True, down=True) from exc
                     raise Failure(
                         f"Yahoo request failed ({type(exc).__name__}: {net.short_reason(str(exc))})",
-                        transient=net.is_transient(exc), timed_out=net.is_timeout(exc),
+                        transient=net.is_transient(exc), timed_out=net.is_timeout(exc), down=net.is_down(exc),
                     ) from exc
             if df is None or df.empty or "Close" not in df or df["Close"].isna().all():
                 raise _classify(log.messages, span)
             return df
 
-        raw = net.retry(attempt, what=symbol, deadline_s=self.timeout, tries=self.tries)
+        raw = net.retry(attempt, what=symbol, deadline_s=self.timeout, tries=self.tries, budget=self.budget,
+                        provider="Yahoo")
         return validate_prices(_canonical(raw), symbol)

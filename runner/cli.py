@@ -120,9 +120,11 @@ class R2KGroup(click.Group):
 @click.group(cls=R2KGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(None, "--version", package_name="r2k", prog_name="r2k", message="%(prog)s %(version)s")
 @click.option("--debug", is_flag=True, help="Show tracebacks for errors.")
-@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
-              help="Hard wall-clock limit in seconds for each Yahoo/FRED request [default: 30, or $R2K_TIMEOUT].")
-def cli(debug: bool, timeout: float | None) -> None:
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None, envvar="R2K_TIMEOUT", show_envvar=True,
+              help="Seconds of network time for the whole command: every Yahoo/FRED request and retry together; "
+                   "one name gets at most 30 of them [default: 60].")
+@click.pass_context
+def cli(ctx: click.Context, debug: bool, timeout: float | None) -> None:
     """r2k: backtests for small-cap (Russell 2000) investing, with honest numbers.
 
     \b
@@ -131,8 +133,9 @@ def cli(debug: bool, timeout: float | None) -> None:
       r2k data import ../shared/data/fred
       r2k run buy-and-hold --symbol IWM --start 2005-01-01 --end 2024-12-31 --benchmark SPY --offline
     """
-    if timeout is not None:  # every provider reads it (r2k.data.net.default_timeout)
-        os.environ["R2K_TIMEOUT"] = repr(timeout)
+    from r2k.data.budget import NetBudget
+
+    ctx.obj = NetBudget(timeout)  # the command's network budget; store_option hands it to the Store
 
 
 def _print_traceback() -> None:

@@ -26,9 +26,12 @@ def store_option(fn):
                   help="Folder of the local data store [default: the user cache dir].")
     @functools.wraps(fn)
     def wrapper(*args, home=None, **kwargs):
+        from r2k.data.budget import NetBudget
         from r2k.data.store import Store
 
-        return fn(*args, store=Store(home), **kwargs)
+        ctx = click.get_current_context(silent=True)
+        budget = ctx.find_object(NetBudget) if ctx is not None else None  # made by `r2k --timeout`
+        return fn(*args, store=Store(home, network=budget), **kwargs)
 
     return wrapper
 

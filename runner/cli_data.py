@@ -18,7 +18,8 @@ def data() -> None:
 @click.argument("names", nargs=-1, required=True)
 @click.option("--start", default=None, help="First date to fetch (YYYY, YYYY-MM or YYYY-MM-DD); default: all history.")
 @click.option("--full", is_flag=True, help="Fetch the whole history again instead of only the missing tail.")
-@click.option("--timeout", type=float, default=None, help="Hard wall-clock limit per request in seconds [default: 30].")
+@click.option("--timeout", type=click.FloatRange(min=0.1), default=None,
+              help="Seconds of network time for the whole fetch, as `r2k --timeout` [default: 60].")
 @store_option
 def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: float | None, store) -> None:
     """Fetch SYMBOLs from Yahoo (IWM, ^RUT) or series from FRED (DFF, fred:T10Y3M).
@@ -35,25 +36,19 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
     if os.environ.get("R2K_OFFLINE", "").strip().lower() in ("1", "true", "yes", "on"):
         raise R2KError("R2K_OFFLINE is set: `r2k data fetch` needs the network (unset it, or `r2k data import DIR`)")
     start = parse_date(start, "start")
-    providers = None
     if timeout is not None:
-        from r2k.data.fred import FredProvider
-        from r2k.data.yahoo import YahooProvider
+        from r2k.data.budget import NetBudget
+        from r2k.data.store import Store
 
-        providers = {"prices": YahooProvider(timeout=timeout), "series": FredProvider(timeout=timeout)}
+        store = Store(store.root, network=NetBudget(timeout))
     targets = [(canonical_series(n), True) if is_series(n) else (canonical_symbol(n), False) for n in names]
     failed: list[tuple[str, str]] = []
-    for i, (name, series) in enumerate(targets):
+    for name, series in targets:  # once a provider is found down, the store's budget answers "not asked" at once
         try:
-            _, what = loader.fetch(name, series=series, store=store, start=start, providers=providers, full=full,
-                                   warn=warn)
+            _, what = loader.fetch(name, series=series, store=store, start=start, full=full, warn=warn)
             click.echo(what)
         except DataUnavailable as exc:
             failed.append((name, str(exc)))
-            if _network_down(str(exc)) and i + 1 < len(targets):  # the rest would fail the same way, slowly
-                skipped = [n for n, _ in targets[i + 1:]]
-                failed += [(n, f"{n}: skipped, the network looks down") for n in skipped]
-                break
     if len(targets) == 1 and failed:
         raise R2KError(failed[0][1])
     for _, msg in failed:
@@ -61,10 +56,6 @@ def fetch_cmd(names: tuple[str, ...], start: str | None, full: bool, timeout: fl
     if failed:
         got = len(targets) - len(failed)
         raise R2KError(f"could not fetch {', '.join(n for n, _ in failed)} ({got} of {len(targets)} fetched)")
-
-
-def _network_down(message: str) -> bool:
-    return any(w in message for w in ("resolve host", "unreachable", "no answer within", "connection refused"))
 
 
 @data.command("import")

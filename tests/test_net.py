@@ -10,7 +10,7 @@ import pytest
 import requests
 
 from r2k.data import net
-from r2k.data.errors import DataUnavailable, UsageError
+from r2k.data.errors import DataUnavailable
 from r2k.data.net import DeadlineExceeded, Failure, call_with_deadline, retry
 
 
@@ -198,14 +198,11 @@ def test_short_reason(text: str, short: str) -> None:
     assert net.short_reason(text) == short
 
 
-def test_default_timeout_reads_env(monkeypatch: pytest.MonkeyPatch) -> None:
-    assert net.default_timeout() == net.DEFAULT_TIMEOUT == 30.0
+def test_per_fetch_timeout_is_not_read_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """R2K_TIMEOUT is read by the CLI only (into the command's NetBudget), never deep in a provider."""
     monkeypatch.setenv("R2K_TIMEOUT", "2.5")
-    assert net.default_timeout() == 2.5
-    for bad in ("abc", "0", "-1", "nan", "inf"):
-        monkeypatch.setenv("R2K_TIMEOUT", bad)
-        with pytest.raises(UsageError, match="R2K_TIMEOUT"):
-            net.default_timeout()
+    assert net.Provider().timeout == net.DEFAULT_TIMEOUT == 30.0
+    assert net.Provider(timeout=4).timeout == 4.0
 
 
 # --- the conftest network guard --------------------------------------------------------------
