@@ -492,71 +492,33 @@ def summarize_many(
     start_ts = _ts(start)
     end_ts = index[-1] if n else start_ts
     years_span = _years(start_ts, end_ts)
-    growth = 1.0 + r
-    total = np.prod(growth, axis=1) - 1.0 if n else np.zeros(k)
 
-    # CAGR
-    with np.errstate(invalid="ignore", divide="ignore"):
-        if n == 0 or years_span <= 0:
-            cagr_v = np.full(k, math.nan)
-        else:
-            g = 1.0 + total
-            cagr_v = np.where(g <= 0, -1.0, np.abs(g) ** (1.0 / years_span) - 1.0)
-
-    # volatility, Sharpe, Sortino on the basis
     periods = _periods(None, basis)
-    if basis == "monthly":
-        code, months = _month_codes(index)
-        on_basis = _compound_groups(growth, code, months)
-    else:
-        on_basis = r
-    if isinstance(rf, pd.Series):
-        rate = rf.astype(float)
-        if not isinstance(rate.index, pd.DatetimeIndex):
-            rate.index = pd.DatetimeIndex(pd.to_datetime(rate.index))
-        rate = rate.sort_index().reindex(index.union(rate.index)).ffill().reindex(index)
-        if rate.isna().any():
-            raise ValueError("rf series does not cover the first return dates")
-        rate_v = rate.to_numpy()
-        if basis == "monthly":
-            excess = on_basis - _compound_groups((1.0 + rate_v)[None, :], code, months)
-        else:
-            excess = r - rate_v[None, :]
-    else:
-        excess = on_basis - ((1.0 + float(rf)) ** (1.0 / periods) - 1.0)
-    m = on_basis.shape[1]
     root = math.sqrt(periods)
+    year = index.year.to_numpy()
+    ycode = year - year[0] if n else year
+    if basis == "daily" and not isinstance(rf, pd.Series) and n >= 1:
+        stats = _daily_kernel(r, (1.0 + float(rf)) ** (1.0 / periods) - 1.0, ycode)
+        total, vol_std, ex_mean, ex_std, down, depth, trough, peak_i, years_r = stats
+        vol = vol_std * root
+        m = n
+    else:
+        growth = 1.0 + r
+        total = np.prod(growth, axis=1) - 1.0 if n else np.zeros(k)
+        vol, ex_mean, ex_std, down, m = _basis_arrays(r, growth, index, rf, basis, periods)
+        vol = vol * root
+        depth, trough, peak_i = _drawdowns(growth)
+        years_r = _compound_groups(growth, ycode, int(ycode[-1]) + 1) if n else np.zeros((k, 0))
+        present = np.zeros(years_r.shape[1], dtype=bool)
+        if n:
+            present[ycode] = True
+        years_r = years_r[:, present]
     with np.errstate(invalid="ignore", divide="ignore"):
-        vol = on_basis.std(axis=1, ddof=1) * root if m >= 2 else np.full(k, math.nan)
-        ex_std = excess.std(axis=1, ddof=1) if m >= 2 else np.full(k, math.nan)
-        ex_mean = excess.mean(axis=1) if m else np.full(k, math.nan)
         sharpe_v = np.where((ex_std > 0) & np.isfinite(ex_std), ex_mean / ex_std, math.nan) * root
         if m < 2:
             sharpe_v = np.full(k, math.nan)
-        down = np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2, axis=1)) if m else np.full(k, math.nan)
         sortino_v = np.where((down > 0) & np.isfinite(down), ex_mean / down, math.nan) * root
-
-    # drawdown on the wealth index with the base 1.0 at start
-    wealth = np.concatenate([np.ones((k, 1)), np.cumprod(growth, axis=1)], axis=1)
-    peaks = np.maximum.accumulate(wealth, axis=1)
-    dd = wealth / peaks - 1.0
-    trough = np.argmin(dd, axis=1)
-    rows = np.arange(k)
-    depth = dd[rows, trough]
-    peak_val = peaks[rows, trough]
-    pos = np.arange(n + 1)
-    at_peak = (wealth == peak_val[:, None]) & (pos[None, :] <= trough[:, None])
-    peak_i = n - np.argmax(at_peak[:, ::-1], axis=1)
     w_dates = pd.DatetimeIndex([start_ts]).append(index)
-
-    # calendar years
-    year = index.year.to_numpy()
-    ycode = year - year[0] if n else year
-    years_r = _compound_groups(growth, ycode, int(ycode[-1]) + 1) if n else np.zeros((k, 0))
-    present = np.zeros(years_r.shape[1], dtype=bool)
-    if n:
-        present[ycode] = True
-    years_r = years_r[:, present]
 
     contributed = 0.0
     flow_dates = flow_amounts = None
@@ -567,6 +529,12 @@ def summarize_many(
     with_xirr = (flow_dates is not None and flow_amounts is not None
                  and flow_dates[flow_amounts != 0.0].normalize().nunique() > 1)
 
+    with np.errstate(invalid="ignore", divide="ignore"):  # CAGR
+        if n == 0 or years_span <= 0:
+            cagr_v = np.full(k, math.nan)
+        else:
+            g = 1.0 + total
+            cagr_v = np.where(g <= 0, -1.0, np.abs(g) ** (1.0 / years_span) - 1.0)
     out = []
     for j in range(k):
         final = float(final_values[j])
@@ -589,7 +557,71 @@ def summarize_many(
             "worst_year": float(years_r[j].min()) if years_r.shape[1] else None,
             "trades": int(trades[j]), "turnover": turn, "stats_basis": basis,
         }
+        if basis == "monthly":
+            depth_m, peak_m, trough_m = month_end_drawdown(pd.Series(r[j], index=index), start_ts)
+            row.update(max_drawdown_month_end=depth_m, max_drawdown_month_end_start=peak_m,
+                       max_drawdown_month_end_end=trough_m)
         if with_xirr:
             row["xirr"] = _xirr(list(flow_dates) + [end_ts], list(-flow_amounts) + [final])
         out.append({key: _json(row[key]) for key in SUMMARY_KEYS if key in row})
     return out
+
+
+def _daily_kernel(r: np.ndarray, rf_per_day: float, ycode: np.ndarray) -> tuple:
+    """The daily-basis statistics of every row in one compiled pass (reports._metrics_kernel)."""
+    from r2k.reports._metrics_kernel import daily_stats
+
+    k, n = r.shape
+    ystarts = np.flatnonzero(np.r_[True, ycode[1:] != ycode[:-1]]).astype(np.int64)
+    arrays = [np.empty(k) for _ in range(5)]
+    depth, trough, peak = np.empty(k), np.empty(k, dtype=np.int64), np.empty(k, dtype=np.int64)
+    years = np.empty((k, len(ystarts)))
+    total, std, ex_mean, ex_std, down = arrays
+    daily_stats(r, np.full(n, rf_per_day), ystarts, total, std, ex_mean, ex_std, down, depth, trough, peak, years)
+    return total, std, ex_mean, ex_std, down, depth, trough, peak, years
+
+
+def _basis_arrays(r, growth, index, rf, basis, periods) -> tuple:
+    """(std, mean and std of the excess, downside deviation, observations) on the basis, as arrays."""
+    k = r.shape[0]
+    if basis == "monthly":
+        code, months = _month_codes(index)
+        on_basis = _compound_groups(growth, code, months)
+    else:
+        on_basis = r
+    if isinstance(rf, pd.Series):
+        rate = rf.astype(float)
+        if not isinstance(rate.index, pd.DatetimeIndex):
+            rate.index = pd.DatetimeIndex(pd.to_datetime(rate.index))
+        rate = rate.sort_index().reindex(index.union(rate.index)).ffill().reindex(index)
+        if rate.isna().any():
+            raise ValueError("rf series does not cover the first return dates")
+        rate_v = rate.to_numpy()
+        if basis == "monthly":
+            excess = on_basis - _compound_groups((1.0 + rate_v)[None, :], code, months)
+        else:
+            excess = r - rate_v[None, :]
+    else:
+        excess = on_basis - ((1.0 + float(rf)) ** (1.0 / periods) - 1.0)
+    m = on_basis.shape[1]
+    with np.errstate(invalid="ignore", divide="ignore"):
+        vol = on_basis.std(axis=1, ddof=1) if m >= 2 else np.full(k, math.nan)
+        ex_std = excess.std(axis=1, ddof=1) if m >= 2 else np.full(k, math.nan)
+        ex_mean = excess.mean(axis=1) if m else np.full(k, math.nan)
+        down = np.sqrt(np.mean(np.minimum(excess, 0.0) ** 2, axis=1)) if m else np.full(k, math.nan)
+    return vol, ex_mean, ex_std, down, m
+
+
+def _drawdowns(growth: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(depth, trough position, peak position) on each row's wealth index with base 1.0 at 0."""
+    k, n = growth.shape
+    wealth = np.concatenate([np.ones((k, 1)), np.cumprod(growth, axis=1)], axis=1)
+    peaks = np.maximum.accumulate(wealth, axis=1)
+    dd = wealth / peaks - 1.0
+    trough = np.argmin(dd, axis=1)
+    rows = np.arange(k)
+    depth = dd[rows, trough]
+    peak_val = peaks[rows, trough]
+    pos = np.arange(n + 1)
+    at_peak = (wealth == peak_val[:, None]) & (pos[None, :] <= trough[:, None])
+    return depth, trough, n - np.argmax(at_peak[:, ::-1], axis=1)

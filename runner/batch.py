@@ -95,13 +95,16 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
         cashflow_table,
         flow_neutral_returns,
         history_for,
-        ledger,
         load_inputs,
+        make_plan,
         make_rule,
+        plan_arrays,
         risk_free,
+        run_cpi,
         targets_matrix,
     )
-    from r2k.runner.plan import Plan, fill_weights_at
+    from r2k.runner.flows import build_schedule
+    from r2k.runner.plan import fill_weights_at
     from r2k.runner.vector_executor import run_vector
 
     _, spec0, rule0 = members[0]
@@ -111,10 +114,10 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     inputs = load_inputs(traded, signals, series_ids, spec0, store=store, offline=True, note=lambda m: None,
                          providers=None, typed=typed)
     calendar = inputs.calendar
-    flows = ledger(calendar, spec0)
+    schedule = build_schedule(calendar, spec0, run_cpi(spec0, inputs))
+    flows = schedule.deposits
     history = history_for(rule0, inputs, traded, signals)
-    opens = np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]), dtype=float)
-    closes = np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]), dtype=float)
+    arrays = plan_arrays(inputs, traded)
     positions = calendar.get_indexer(history.dates)
     results: list[Outcome | StrategyError | None] = [None] * len(members)
     ok: list[int] = []
@@ -126,10 +129,7 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
             results[k] = exc
             continue
         weights, decide = fill_weights_at(len(calendar), positions, matrix)
-        plan = Plan(calendar=calendar, assets=traded, opens=opens, closes=closes, decide=decide, weights=weights,
-                    flows=flows, fill=spec.fill, commission=spec.commission_bps / 1e4,
-                    slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares)
-        ex = run_vector(plan)
+        ex = run_vector(make_plan(spec, rule, calendar, traded, schedule, weights, decide, arrays))
         rets.append(flow_neutral_returns(ex.value, ex.flows if ex.flows is not None else flows))
         finals.append(float(ex.value[-1]))
         side, value = ex.trades.sides_and_values()

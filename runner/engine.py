@@ -12,7 +12,7 @@ executor), or hand a plain backtrader Strategy the feeds; finally assemble the R
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -40,7 +40,7 @@ from r2k.runner.result import Result
 from r2k.runner.schedule import decision_dates
 from r2k.runner.spec import RunSpec
 from r2k.runner.usercode import user_code_errors
-from r2k.strategies.base import AllocationRule, Target, has_targets
+from r2k.strategies.base import AllocationRule, Target, Targets, has_targets
 from r2k.strategies.history import History
 from r2k.strategies.view import View
 
@@ -243,17 +243,21 @@ def history_for(rule: AllocationRule, inputs: Inputs, traded: list[str], signals
     return History.build(decision_dates(inputs.calendar, rule.schedule), closes, series, PUBLICATION_LAG_BDAYS)
 
 
-def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) -> tuple[np.ndarray, Sequence[str]]:
-    """The rule's vectorized decisions as a validated (decision dates, traded) matrix and labels."""
+def targets_matrix(rule: AllocationRule, history: History, traded: list[str]) -> tuple[np.ndarray, Targets]:
+    """The rule's vectorized decisions as a validated (decision dates, traded) matrix, and the
+    rule's Targets (whose ``label_list()`` gives the labels)."""
     with user_code_errors(type(rule)):
         out = rule.targets(history)
-    matrix = np.zeros((len(history), len(traded)))
-    pos = {a: j for j, a in enumerate(traded)}
-    for j, sym in enumerate(out.assets):
-        if sym not in pos:
-            raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {traded}")
-        matrix[:, pos[sym]] += out.weights[:, j]
-    return check_weights(history.dates, matrix), out.labels
+    if list(out.assets) == traded and out.weights.shape == (len(history), len(traded)):
+        matrix = np.asarray(out.weights, dtype=float)
+    else:
+        matrix = np.zeros((len(history), len(traded)))
+        pos = {a: j for j, a in enumerate(traded)}
+        for j, sym in enumerate(out.assets):
+            if sym not in pos:
+                raise EngineError(f"the rule returned a weight for {sym}, which is not one of its assets {traded}")
+            matrix[:, pos[sym]] += out.weights[:, j]
+    return (matrix if out.valid else check_weights(history.dates, matrix)), out
 
 
 def decide_all(rule: AllocationRule, inputs: Inputs, traded: list[str], signals: list[str], series_ids: list[str], *,
@@ -270,7 +274,8 @@ def decide_all(rule: AllocationRule, inputs: Inputs, traded: list[str], signals:
         weights, _ = build_weights(dates, traded, decisions)
         return dates, weights, rows
     history = history or history_for(rule, inputs, traded, signals)
-    matrix, labels = targets_matrix(rule, history, traded)
+    matrix, out = targets_matrix(rule, history, traded)
+    labels = out.label_list()
     uniq, inverse = np.unique(matrix, axis=0, return_inverse=True)
     texts = [json.dumps({a: round(float(w), 10) for a, w in zip(traded, row, strict=True) if w != 0.0}) for row in uniq]
     return history.dates, matrix, _decision_rows(history.dates, labels, [texts[k] for k in inverse.ravel()])
@@ -374,17 +379,28 @@ def prepare(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     if is_rule:
         dates, matrix, decision_rows = decide_all(rule, inputs, traded, signals, series_ids, vectorized=vectorized)
         weights, decide = fill_weights(calendar, dates, matrix)
-        band, band_relative = rule.drift_band()
-        plan = Plan(
-            calendar=calendar, assets=traded,
-            opens=np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),
-            closes=np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]),
-            decide=decide, weights=weights, flows=flows, fill=spec.fill,
-            commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4, whole_shares=spec.whole_shares,
-            withdraw=schedule.withdraw, withdraw_rate=schedule.withdraw_rate,
-            band=float(band), band_relative=float(band_relative), units=units_of(inputs, traded),
-        )
+        plan = make_plan(spec, rule, calendar, traded, schedule, weights, decide, plan_arrays(inputs, traded))
     return Prepared(spec, cls, description, params, inputs, traded, flows, plan, decision_rows, schedule)
+
+
+def plan_arrays(inputs: Inputs, traded: list[str]) -> dict[str, np.ndarray]:
+    """What a Plan takes from the data alone (a sweep's combinations share it): prices and share units."""
+    return {"opens": np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["open"].to_numpy() for a in traded]),
+                                          dtype=np.float64),
+            "closes": np.ascontiguousarray(np.column_stack([inputs.ohlc[a]["close"].to_numpy() for a in traded]),
+                                           dtype=np.float64),
+            "units": units_of(inputs, traded)}
+
+
+def make_plan(spec: RunSpec, rule: AllocationRule, calendar: pd.DatetimeIndex, traded: list[str], schedule: Schedule,
+              weights: np.ndarray, decide: np.ndarray, arrays: dict[str, np.ndarray]) -> Plan:
+    """The Plan of a rule's run: its weights on the data's arrays, the money plan, fills and costs
+    (the one place a Plan is made, for a run and for each combination of a batched sweep)."""
+    band, band_relative = rule.drift_band()
+    return Plan(calendar=calendar, assets=traded, **arrays, decide=decide, weights=weights, flows=schedule.deposits,
+                fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
+                whole_shares=spec.whole_shares, withdraw=schedule.withdraw, withdraw_rate=schedule.withdraw_rate,
+                band=float(band), band_relative=float(band_relative))
 
 
 def units_of(inputs: Inputs, symbols: list[str]) -> np.ndarray:

@@ -156,6 +156,8 @@ def fill_weights(calendar: pd.DatetimeIndex, dates: pd.DatetimeIndex, matrix: np
 
 def fill_weights_at(n: int, idx: np.ndarray, matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """:func:`fill_weights` with the decisions' calendar positions already found (a sweep finds them once)."""
+    if len(idx) == n and n and idx[0] == 0 and idx[-1] == n - 1 and (np.diff(idx) == 1).all():
+        return matrix, np.ones(n, dtype=bool)  # a decision every day (a daily rule): nothing to carry forward
     decide = np.zeros(n, dtype=bool)
     source = np.full(n, -1, dtype=np.int64)
     keep = idx >= 0

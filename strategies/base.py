@@ -10,7 +10,7 @@ This module imports nothing heavy, so listing strategies keeps the CLI instant.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 
@@ -37,7 +37,14 @@ class Targets:
 
     assets: list[str]
     weights: np.ndarray  # (decision dates, len(assets))
-    labels: Sequence[str]  # a list or a numpy array of str (only decisions.csv reads them)
+    #: a list or numpy array of str, or a function making one: only decisions.csv reads the
+    #: labels, so a sweep never pays for them
+    labels: Sequence[str] | Callable[[], Sequence[str]]
+    #: True when the weights are valid by construction (``choose``): the engine skips its checks
+    valid: bool = False
+
+    def label_list(self) -> Sequence[str]:
+        return self.labels() if callable(self.labels) else self.labels
 
     @classmethod
     def choose(cls, assets: list[str], choice: np.ndarray, labels) -> Targets:
@@ -46,9 +53,8 @@ class Targets:
 
         names = list(dict.fromkeys(assets))
         col = np.array([names.index(a) for a in assets], dtype=np.int64)[np.asarray(choice, dtype=np.int64)]
-        w = np.zeros((len(col), len(names)))
-        w[np.arange(len(col)), col] = 1.0
-        return cls(names, w, labels)
+        w = np.eye(len(names))[col]
+        return cls(names, w, labels, valid=True)
 
 
 def has_targets(rule: AllocationRule | type) -> bool:

@@ -41,5 +41,7 @@ class TrendFilter(AllocationRule):
 
         warm = history.known(self.symbol) < self.window
         above = ~warm & (history.last_close(self.symbol) > history.sma(self.symbol, self.window))
-        labels = np.array(["below", "above", "warm-up"])[np.where(warm, 2, above.astype(np.int64))]
+        def labels():
+            return np.array(["below", "above", "warm-up"])[np.where(warm, 2, above.astype(np.int64))]
+
         return Targets.choose([self.symbol, self.risk_off], np.where(above, 0, 1), labels)

@@ -33,7 +33,7 @@ def _vectorized(rule, closes, series):
     dates = decision_dates(CAL, rule.schedule)
     out = rule.targets(History.build(dates, closes, series, 1))
     return {d: ({a: w for a, w in zip(out.assets, row, strict=True) if w}, lab)
-            for d, row, lab in zip(dates, out.weights, out.labels, strict=True)}
+            for d, row, lab in zip(dates, out.weights, out.label_list(), strict=True)}
 
 
 def _decisions(rule, closes, series, form="per-date"):
@@ -77,7 +77,7 @@ def test_rotation_sees_a_cut_one_business_day_late():
     dates = pd.DatetimeIndex(["2001-03-02", "2001-03-05"])
     history = History.build(dates, {"IWM": pd.Series(1.0, index=CAL), "SPY": pd.Series(1.0, index=CAL)},
                             {"DFEDTAR": rates, "DFEDTARU": rates.iloc[:0]}, 1)
-    assert list(rule.targets(history).labels) == ["hold", "easing"]
+    assert list(rule.targets(history).label_list()) == ["hold", "easing"]
 
 
 @settings(max_examples=15, deadline=None)
