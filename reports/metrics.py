@@ -57,6 +57,7 @@ SUMMARY_KEYS = (
     "worst_year",
     "trades",
     "turnover",
+    "exposure",
     "stats_basis",
 )
 
@@ -346,6 +347,35 @@ def turnover(
         return None
     mean_value = float(equity["value"].astype(float).mean())
     return _ratio(one_way, mean_value) / years
+
+
+def exposure(positions: pd.DataFrame | None, dates: pd.DatetimeIndex, cash: tuple[str, ...] = ("CASH",)) -> float | None:
+    """Time in the market: the share of ``dates`` (the return days) on whose close the account
+    held anything but cash (a position in an asset not named in ``cash``).
+
+    quantstats' "Time in Market" counts days with a non-zero return instead, so a rule parked in
+    the CASH asset (which earns the fed funds rate every day) shows 100 %. ``None`` without
+    positions or dates.
+    """
+    if positions is None or len(dates) == 0:
+        return None
+    held = positions[[c for c in positions.columns if c not in cash]]
+    if held.shape[1] == 0:
+        return 0.0
+    invested = (held.abs() > 0).any(axis=1).reindex(pd.DatetimeIndex(dates)).fillna(False).astype(bool)
+    return float(invested.mean())
+
+
+def positions_from_trades(trades: pd.DataFrame | None, dates: pd.DatetimeIndex) -> pd.DataFrame:
+    """Holdings at each close of ``dates`` rebuilt from a trade list (buys +, sells -)."""
+    if trades is None or len(trades) == 0:
+        return pd.DataFrame(index=pd.DatetimeIndex(dates))
+    sign = np.where(trades["side"].astype(str).str.lower() == "buy", 1.0, -1.0)
+    signed = pd.DataFrame({"date": pd.to_datetime(trades["date"]), "symbol": trades["symbol"],
+                           "q": sign * trades["size"].astype(float).to_numpy()})
+    daily = signed.pivot_table(index="date", columns="symbol", values="q", aggfunc="sum")
+    grid = daily.reindex(pd.DatetimeIndex(dates).union(daily.index)).fillna(0.0).cumsum()
+    return grid.reindex(pd.DatetimeIndex(dates)).where(lambda x: x.abs() > 1e-9, 0.0)
 
 
 # --------------------------------------------------------------------------------------------

@@ -122,7 +122,18 @@ def compute_metrics(result, basis: str = "daily") -> dict:
         trades=result.trades, equity=result.equity, basis=basis, rf=getattr(result, "rf", 0.0),
     )
     m = with_outcome(started_from_zero(m, result), getattr(result, "outcome", None))
+    m = with_exposure(m, getattr(result, "positions", None), result.returns.index)
     return with_real(m, result, result.returns, result.equity["value"], result.cashflows, basis)
+
+
+def with_exposure(m: dict, positions, dates) -> dict:
+    """``m`` plus ``exposure`` (reports.metrics.exposure: days holding anything but cash)."""
+    from r2k.reports.metrics import exposure
+
+    value = exposure(positions, dates)
+    if value is not None:
+        m["exposure"] = value
+    return m
 
 
 def with_real(m: dict, result, returns, value, cashflows, basis: str) -> dict:

@@ -79,6 +79,11 @@ def benchmark_metrics(result, basis: str = "daily") -> dict:
                   cashflows=flows, trades=getattr(result, "benchmark_trades", None), equity=equity, basis=basis,
                   rf=result.rf)
     m = with_outcome(started_from_zero(m, result), getattr(result, "benchmark_outcome", None))
+    from r2k.reports.metrics import positions_from_trades
+    from r2k.reports.runfolder import with_exposure
+
+    trades = getattr(result, "benchmark_trades", None)
+    m = with_exposure(m, positions_from_trades(trades, result.benchmark_value.index), result.benchmark.index)
     return with_real(m, result, result.benchmark, result.benchmark_value, flows, basis)
 
 

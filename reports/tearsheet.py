@@ -121,9 +121,93 @@ def _content_key(x, *, named: bool) -> tuple | None:
     return (type(x).__name__, names, str(x.index.tz), x.index.asi8.tobytes(), values.shape, values.tobytes())
 
 
+#: quantstats' metrics rows that r2k fills with its own numbers (reports.metrics), so the tear sheet
+#: says what the summary and metrics.json say. Marked with MARK on the page.
+OWN_ROWS = ("Risk-Free Rate", "Time in Market", "Cumulative Return", "CAGR%", "Sharpe", "Sortino",
+            "Volatility (ann.)", "Max Drawdown", "Max DD Date", "Max DD Period Start", "Max DD Period End")
+MARK = " *"
+
+
+def _pct(x) -> str:
+    return "-" if x is None else f"{100 * x:.2f}%"
+
+
+def _num(x) -> str:
+    return "-" if x is None else f"{x:.2f}"
+
+
+def own_cells(metrics: dict, returns: pd.Series, rf_text: str) -> dict[str, str]:
+    """quantstats row label -> r2k's value for one column (``metrics``: what metrics.json holds)."""
+    from r2k.reports.metrics import max_drawdown
+
+    recovery = max_drawdown(returns, metrics["start"])[3] if len(returns) else None
+    return {
+        "Risk-Free Rate": rf_text,
+        "Time in Market": _pct(metrics.get("exposure")),
+        "Cumulative Return": _pct(metrics.get("total_return")),
+        "CAGR%": _pct(metrics.get("cagr")),
+        "Sharpe": _num(metrics.get("sharpe")),
+        "Sortino": _num(metrics.get("sortino")),
+        "Volatility (ann.)": _pct(metrics.get("volatility")),
+        "Max Drawdown": _pct(metrics.get("max_drawdown")),
+        "Max DD Date": metrics.get("max_drawdown_end") or "-",
+        "Max DD Period Start": metrics.get("max_drawdown_start") or "-",
+        "Max DD Period End": f"{recovery:%Y-%m-%d}" if recovery is not None else "-",
+    }
+
+
+def own_numbers(result) -> dict:
+    """``render``'s ``own``, ``qs_rf`` and ``numbers_note`` for a finished Result (duck-typed):
+    the summary's numbers in the metrics table, quantstats' remaining rows on a stated rf."""
+    rf = getattr(result, "rf", 0.0)
+    if isinstance(rf, pd.Series):
+        qs_rf = float((1.0 + rf.mean()) ** 252 - 1.0) if len(rf) else 0.0
+        rf_text, qs_rf_text = "DFF (daily)", f"{100 * qs_rf:.2f}% a year (the window's average DFF)"
+    else:
+        qs_rf = float(rf)
+        rf_text, qs_rf_text = f"{100 * qs_rf:g}%", f"{100 * qs_rf:g}% a year"
+    own = {result.label or result.spec.strategy: own_cells(result.metrics, result.returns, rf_text)}
+    bench_title = result.benchmark_label() if hasattr(result, "benchmark_label") else None
+    if result.benchmark is not None and result.benchmark_metrics and bench_title:
+        own[bench_title] = own_cells(result.benchmark_metrics, result.benchmark, rf_text)
+    basis = result.metrics.get("stats_basis", "daily")
+    note = (f"rows marked{MARK} ({', '.join(OWN_ROWS)}) are r2k's own numbers, the same as the summary and "
+            f"metrics.json ({basis} returns; CAGR over calendar days / 365.25; Sharpe and Sortino with the run's "
+            "risk-free rate; max drawdown from the peak, its dates peak, trough and recovery; time in market from "
+            "the positions, days holding anything but cash). The other rows, tables and charts are quantstats' "
+            f"own: a constant risk-free rate of {qs_rf_text}, years of 252 trading days, and drawdown tables "
+            "that start on the first day below the peak, so they can differ")
+    return {"own": own, "qs_rf": qs_rf, "numbers_note": note}
+
+
+def _own_rows(text: str, own: dict[str, dict[str, str]]) -> str:
+    """Put r2k's values into quantstats' "Key Performance Metrics" table, by column title and row label."""
+    m = re.search(r"(<h3>Key Performance Metrics</h3>\s*<table>)(.*?)(</table>)", text, flags=re.S)
+    if not m:
+        return text
+    table = m.group(2)
+    heads = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table.split("</thead>")[0], flags=re.S)]
+    cols = {i: own[h] for i, h in enumerate(heads) if h in own}
+
+    def row(r: re.Match) -> str:
+        cells = re.findall(r"<td>(.*?)</td>", r.group(0), flags=re.S)
+        label = html.unescape(cells[0]) if cells else ""
+        if label not in OWN_ROWS or not cols:
+            return r.group(0)
+        for i, values in cols.items():
+            if i < len(cells):
+                cells[i] = html.escape(values[label])
+        cells[0] = html.escape(label + MARK)
+        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
+
+    table = re.sub(r"<tr><td>.*?</tr>", row, table, flags=re.S)
+    return text[: m.start(2)] + table + text[m.end(2):]
+
+
 def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
            assumptions: dict[str, str] | None = None, strategy_title: str | None = None,
-           benchmark_title: str | None = None) -> Path:
+           benchmark_title: str | None = None, own: dict[str, dict[str, str]] | None = None,
+           qs_rf: float = 0.0, numbers_note: str | None = None) -> Path:
     """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
 
     ``strategy_title`` / ``benchmark_title`` name the two series in the page's tables and legends
@@ -131,6 +215,10 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
 
     ``assumptions`` (fill timing, signal lag, price basis, costs, what cash earns) are shown
     under the title, so the page says how its numbers were made.
+
+    ``own`` (column title -> row label -> text, see ``own_numbers``) replaces quantstats' values
+    in those metrics rows with r2k's, so the page and the summary agree; ``qs_rf`` is the annual
+    risk-free rate quantstats uses for the rest, and ``numbers_note`` says which rows are whose.
     """
     import matplotlib
 
@@ -148,13 +236,17 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
             bench.name = benchmark.name or "Benchmark"
         with _no_repeated_work():
             names = {k: v for k, v in (("strategy_title", strategy_title), ("benchmark_title", benchmark_title)) if v}
-            qs.reports.html(rets, benchmark=bench, output=str(path), title=title, match_dates=False,
+            qs.reports.html(rets, benchmark=bench, rf=float(qs_rf), output=str(path), title=title, match_dates=False,
                             download_filename=path.name, **names)
     text = path.read_text(encoding="utf-8")
     text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
     text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web
     text = text.replace('<body onload="save()">', "<body>")  # the template calls a function it never defines
     text = text.replace("\ufe6a", "%")  # quantstats writes CAGR with a small percent sign most fonts lack
+    if own:
+        text = _own_rows(text, own)
+    if numbers_note:
+        assumptions = {**(assumptions or {}), "numbers": numbers_note}
     if assumptions:
         items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in assumptions.items())
         block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>'

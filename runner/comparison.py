@@ -300,10 +300,11 @@ def _warm_worker() -> None:
 
 def _render_tearsheet(returns: pd.Series, path: str, title: str, benchmark: pd.Series | None,
                       assumptions: dict[str, str] | None = None, strategy_title: str | None = None,
-                      benchmark_title: str | None = None) -> str:
+                      benchmark_title: str | None = None, numbers: dict | None = None) -> str:
     from r2k.reports import tearsheet
 
-    tearsheet.render(returns, Path(path), title, benchmark, assumptions, strategy_title, benchmark_title)
+    tearsheet.render(returns, Path(path), title, benchmark, assumptions, strategy_title, benchmark_title,
+                     **(numbers or {}))
     return path
 
 
@@ -558,8 +559,14 @@ def _write(tmp: Path, comparison: Comparison, pool: ProcessPoolExecutor | None,
         r = comparison.results[e.label]
         name = slug(e.label)
         title = f"r2k {e.label} {r.start:%Y-%m-%d}..{r.end:%Y-%m-%d}"
+        numbers = None
+        if r.metrics:
+            from r2k.reports.tearsheet import own_numbers
+
+            numbers = own_numbers(r)
+            numbers["own"] = {e.label if k == (r.label or r.spec.strategy) else k: v for k, v in numbers["own"].items()}
         sheets[name] = (r.returns, str(staging / f"{name}.html"), title, r.benchmark, r.assumptions,
-                        e.label, r.benchmark_label())
+                        e.label, r.benchmark_label(), numbers)
     # Hand the tear sheets to the workers from a thread: a submit that starts a worker waits until the
     # fork server has finished importing quantstats, and the run folders and the page need not wait.
     jobs: dict[str, Future] = {}

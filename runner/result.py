@@ -70,13 +70,13 @@ class Result:
         """Render the quantstats tear sheet (against the benchmark bought like the strategy) to ``path``."""
         import os
 
-        from r2k.reports.tearsheet import render
+        from r2k.reports.tearsheet import own_numbers, render
 
         path = Path(path)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
         try:
             render(self.returns, tmp, self.title(), self.benchmark, self.assumptions, self.label,
-                   self.benchmark_label())
+                   self.benchmark_label(), **own_numbers(self))
             os.replace(tmp, path)  # a killed render leaves no half-written page
         finally:
             tmp.unlink(missing_ok=True)

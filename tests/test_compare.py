@@ -345,7 +345,8 @@ def test_no_common_window_is_one_line(home, tmp_path):
 # tear sheets in parallel processes, the page itself
 
 
-def _fake_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None):
+def _fake_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None,
+                 **numbers):
     """Record the worker's pid, then wait (up to 30 s) until every expected render has started."""
     import time
 
@@ -410,7 +411,8 @@ def test_workers_are_forked_with_quantstats_already_imported():
     assert [inherited for _, inherited in states] == [True, True, True]  # imported once, in the fork server
 
 
-def _broken_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None):
+def _broken_render(returns, path, title, benchmark=None, assumptions=None, strategy_title=None, benchmark_title=None,
+                   **numbers):
     raise RuntimeError("renderer crashed")
 
 
