@@ -18,6 +18,12 @@ PUBLICATION_LAG_BDAYS = 1
 #: ``PUBLICATION_LAG_BDAYS`` business days after its date (daily FRED series).
 MONTHLY_RELEASE_DAY = {"CPIAUCSL": 15, "CPIAUCNS": 15}
 
+#: CPI releases that BLS made later than the 15th of the next month because of a federal government
+#: shutdown (month -> release day). Taking the 15th there would let a strategy see a value up to two
+#: weeks before anyone could. October 2025 was never published at all.
+LATE_CPI_RELEASES = {"2013-09": "2013-10-30", "2013-10": "2013-11-20", "2025-09": "2025-10-24",
+                     "2025-11": "2025-12-18"}
+
 
 def adjusted_ohlc(frame: pd.DataFrame) -> pd.DataFrame:
     """Total-return adjusted open/high/low/close: each raw price times ``adj_close / close``.
@@ -105,7 +111,8 @@ def published_dates(series_id: str, dates: pd.DatetimeIndex,
                     lag_bdays: int = PUBLICATION_LAG_BDAYS) -> pd.DatetimeIndex:
     """The day each observation of ``series_id`` becomes known (its publication lag applied).
 
-    Monthly CPI for month M: the 15th of M+1, rolled forward to a business day; any other series:
+    Monthly CPI for month M: the 15th of M+1, rolled forward to a business day (the later release day
+    for the shutdown months in ``LATE_CPI_RELEASES``); any other series:
     ``lag_bdays`` business days after its date.
     """
     dates = pd.DatetimeIndex(dates)
@@ -113,7 +120,9 @@ def published_dates(series_id: str, dates: pd.DatetimeIndex,
     if day is None:
         return dates + pd.offsets.BDay(lag_bdays)
     release = dates.to_period("M").to_timestamp() + pd.offsets.MonthBegin(1) + pd.Timedelta(days=day - 1)
-    return pd.DatetimeIndex([pd.offsets.BDay(0).rollforward(d) for d in release])
+    late = [LATE_CPI_RELEASES.get(f"{d:%Y-%m}") for d in dates]
+    return pd.DatetimeIndex([pd.Timestamp(x) if x else pd.offsets.BDay(0).rollforward(d)
+                             for d, x in zip(release, late, strict=True)])
 
 
 def known_asof(series: pd.Series, calendar: pd.DatetimeIndex, series_id: str | None = None) -> pd.Series:

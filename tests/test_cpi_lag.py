@@ -46,8 +46,16 @@ def _cpi() -> pd.Series:
     return raw.rename("CPIAUCSL")
 
 
+#: BLS's shutdown-delayed CPI releases (bls.gov release calendar), written here, not imported
+SHUTDOWN_RELEASES = {(2013, 9): dt.date(2013, 10, 30), (2013, 10): dt.date(2013, 11, 20),
+                     (2025, 9): dt.date(2025, 10, 24), (2025, 11): dt.date(2025, 12, 18)}
+
+
 def _release(month_start: pd.Timestamp) -> dt.date:
-    """The 15th of the next month, or the Monday after when it falls on a weekend (written here, not imported)."""
+    """The 15th of the next month, or the Monday after when it falls on a weekend (written here, not
+    imported); the real day for the shutdown-delayed releases."""
+    if (month_start.year, month_start.month) in SHUTDOWN_RELEASES:
+        return SHUTDOWN_RELEASES[(month_start.year, month_start.month)]
     y, m = (month_start.year + 1, 1) if month_start.month == 12 else (month_start.year, month_start.month + 1)
     d = dt.date(y, m, 15)
     while d.weekday() >= 5:
@@ -56,6 +64,18 @@ def _release(month_start: pd.Timestamp) -> dt.date:
 
 
 CAL = pd.bdate_range("2018-01-02", "2026-08-21")
+
+
+def test_shutdown_delayed_releases_are_not_known_on_the_15th():
+    """September 2025's CPI came out on 2025-10-24 and November's on 2025-12-18 (2013: Oct 30, Nov 20):
+    a strategy on the 15th-17th of those months must still see the month before."""
+    from r2k.data.align import known_asof
+
+    cpi = _cpi()
+    days = pd.DatetimeIndex(["2025-10-15", "2025-10-23", "2025-10-24", "2025-12-15", "2025-12-17", "2025-12-18"])
+    got = known_asof(cpi, days, "CPIAUCSL")
+    want = [cpi[f"{m}-01"] for m in ("2025-08", "2025-08", "2025-09", "2025-09", "2025-09", "2025-11")]
+    assert got.tolist() == want
 
 
 def _decisions(cpi: pd.Series) -> dict:
@@ -71,10 +91,10 @@ def _decisions(cpi: pd.Series) -> dict:
 def test_cpi_is_known_on_the_15th_of_the_next_month():
     from r2k.data.align import published_dates
 
-    months = pd.DatetimeIndex(["2024-01-01", "2024-02-01", "2024-07-01", "2025-11-01"])
+    months = pd.DatetimeIndex(["2024-01-01", "2024-02-01", "2024-07-01", "2023-11-01"])
     got = published_dates("CPIAUCSL", months)
-    # Feb 15 2024 Thu; Mar 15 2024 Fri; Aug 15 2024 Thu; Dec 15 2025 is a Monday
-    assert list(got.strftime("%Y-%m-%d")) == ["2024-02-15", "2024-03-15", "2024-08-15", "2025-12-15"]
+    # Feb 15 2024 Thu; Mar 15 2024 Fri; Aug 15 2024 Thu; Dec 15 2023 Fri
+    assert list(got.strftime("%Y-%m-%d")) == ["2024-02-15", "2024-03-15", "2024-08-15", "2023-12-15"]
     sunday = published_dates("CPIAUCSL", pd.DatetimeIndex(["2024-08-01"]))  # Sep 15 2024 is a Sunday
     assert f"{sunday[0]:%Y-%m-%d}" == "2024-09-16"
     daily = published_dates("DFF", pd.DatetimeIndex(["2024-03-15"]))  # a Friday: known Monday

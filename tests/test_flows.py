@@ -33,6 +33,8 @@ def _cpi_published_by(days: pd.DatetimeIndex) -> np.ndarray:
         d = dt.date(y, m, 15)
         while d.weekday() >= 5:
             d += dt.timedelta(days=1)
+        d = {"2013-09": dt.date(2013, 10, 30), "2013-10": dt.date(2013, 11, 20), "2025-09": dt.date(2025, 10, 24),
+             "2025-11": dt.date(2025, 12, 18)}.get(text[:7], d)  # shutdown-delayed releases
         releases.append((d, float(value)))
     out, k, last = [], 0, np.nan
     for day in days:  # both in date order: walk the releases along the days
