@@ -10,8 +10,11 @@ silenced; ``output=`` is always given; the ``<title>`` is set to the run's name.
 from __future__ import annotations
 
 import html
+import importlib
 import logging
 import re
+import sys
+import types
 import warnings
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +24,59 @@ import pandas as pd
 
 #: The matplotlib backend the charts are drawn with (see reports/_tearsheet_backend.py).
 BACKEND = "module://r2k.reports._tearsheet_backend"
+
+#: Modules quantstats 0.0.86 imports at import time that an HTML tear sheet never touches:
+#: yfinance (only its download helper uses it; our benchmark is always a Series) and IPython's
+#: display (only its notebook reports use it). Together about 1.5 s of a cold import.
+DEFERRED = ("yfinance", "IPython", "IPython.display")
+
+
+class _Deferred(types.ModuleType):
+    """Stands in for a module until something really uses it: the first attribute read imports
+    the real module (and puts it in ``sys.modules``). ``display`` and ``HTML`` are read by
+    quantstats' ``from IPython.display import ...`` at import time, so they are deferred too."""
+
+    def __init__(self, name: str):
+        super().__init__(name)
+        self.__dict__["_real"] = None
+        if name == "IPython.display":
+            self.__dict__["display"] = lambda *a, **k: self._load().display(*a, **k)
+            self.__dict__["HTML"] = lambda *a, **k: self._load().HTML(*a, **k)
+
+    def _load(self) -> types.ModuleType:
+        real = self.__dict__["_real"]
+        if real is None:
+            for name in DEFERRED:
+                if isinstance(sys.modules.get(name), _Deferred):
+                    del sys.modules[name]
+            real = self.__dict__["_real"] = importlib.import_module(self.__name__)
+        return real
+
+    def __getattr__(self, attr: str):
+        if attr.startswith("__"):
+            raise AttributeError(attr)
+        return getattr(self._load(), attr)
+
+
+def import_quantstats():
+    """``import quantstats`` without importing what a tear sheet does not use (see DEFERRED).
+
+    The stand-ins leave ``sys.modules`` right after, so any later ``import yfinance`` (a data
+    refresh) gets the real module; quantstats keeps its stand-in, which loads the real one if
+    it is ever used. tests/test_tearsheet_fast.py checks the page is unchanged.
+    """
+    if "quantstats" in sys.modules:
+        return sys.modules["quantstats"]
+    placed = [name for name in DEFERRED if name not in sys.modules]
+    for name in placed:
+        sys.modules[name] = _Deferred(name)
+    try:
+        import quantstats
+    finally:
+        for name in placed:
+            if isinstance(sys.modules.get(name), _Deferred):
+                del sys.modules[name]
+    return quantstats
 
 
 def _bars_at_index_positions():
@@ -226,7 +282,7 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     with warnings.catch_warnings(), _bars_at_index_positions():
         warnings.simplefilter("ignore")
-        import quantstats as qs
+        qs = import_quantstats()
 
         rets = returns.astype("float64").copy()
         rets.index = pd.DatetimeIndex(rets.index).tz_localize(None)

@@ -289,13 +289,13 @@ def _warm_worker() -> None:
     quantstats_inherited = "quantstats" in sys.modules
     import matplotlib
 
-    from r2k.reports.tearsheet import BACKEND
+    from r2k.reports.tearsheet import BACKEND, import_quantstats
 
     matplotlib.use(BACKEND)
     logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        import quantstats  # noqa: F401
+        import_quantstats()
 
 
 def _render_tearsheet(returns: pd.Series, path: str, title: str, benchmark: pd.Series | None,

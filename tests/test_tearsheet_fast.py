@@ -97,3 +97,35 @@ def test_cached_aggregation_is_a_private_copy(period):
         second = utils.aggregate_returns(a, period, True)
     expected = utils.aggregate_returns(a, period, True)
     pd.testing.assert_series_equal(second, expected)
+
+
+_RENDER = """
+import sys, numpy as np, pandas as pd
+if sys.argv[2] == "preload":
+    import yfinance, IPython.display  # noqa: F401  (the plain import: the real modules)
+import matplotlib
+matplotlib.rcParams["svg.hashsalt"] = "r2k-test"  # the SVGs' element ids
+from r2k.reports import tearsheet
+idx = pd.bdate_range("2015-01-02", "2019-12-31")
+rets = pd.Series(np.random.default_rng(5).normal(0.0004, 0.012, len(idx)), index=idx, name="returns")
+bench = pd.Series(np.random.default_rng(6).normal(0.0003, 0.01, len(idx)), index=idx, name="SPY")
+tearsheet.render(rets, __import__("pathlib").Path(sys.argv[1]), "t", benchmark=bench)
+print("yfinance" in sys.modules, "IPython" in sys.modules)
+"""
+
+
+def test_tearsheet_imports_neither_yfinance_nor_ipython_and_writes_the_same_page(tmp_path):
+    """Issue 18 point 3: quantstats imports yfinance and IPython at import time and an HTML tear
+    sheet uses neither; the render leaves them unimported and writes the same bytes as with them."""
+    import os
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SOURCE_DATE_EPOCH": "0"}
+    pages = {}
+    for mode in ("lazy", "preload"):
+        out = subprocess.run([sys.executable, "-c", _RENDER, str(tmp_path / f"{mode}.html"), mode], env=env,
+                             capture_output=True, text=True, check=True).stdout.split()
+        assert out == (["False", "False"] if mode == "lazy" else ["True", "True"]), (mode, out)
+        pages[mode] = (tmp_path / f"{mode}.html").read_text()
+    assert pages["lazy"] == pages["preload"]
