@@ -19,7 +19,7 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-_LOCK = threading.Lock()
+_LOCK = threading.RLock()  # re-entrant: a guarded start may call another
 
 
 @contextmanager

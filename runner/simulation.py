@@ -279,8 +279,11 @@ def _dask(setup: Setup, todo, scheduler: str | None, dask_local: int | None) -> 
         if scheduler:
             client = Client(scheduler, timeout="10s")
         else:
-            cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
-                                   dashboard_address=None, silence_logs=50)
+            from r2k.runner.safe_child import no_cwd_on_child_path
+
+            with no_cwd_on_child_path():  # Dask starts its workers with `python -c`
+                cluster = LocalCluster(n_workers=dask_local, threads_per_worker=1, processes=True,
+                                       dashboard_address=None, silence_logs=50)
             client = Client(cluster)
     except OSError as exc:
         raise R2KError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None

@@ -47,11 +47,18 @@ class TaskTimeout(BaseException):
 
 
 def process_pool(workers: int, *, initializer: Callable[[], None] | None = None, mp_context=None) -> ProcessPoolExecutor:
-    """A ProcessPoolExecutor whose workers start with :func:`worker_start` (then ``initializer``)."""
+    """A ProcessPoolExecutor whose workers start with :func:`worker_start` (then ``initializer``).
+
+    Making the pool's queues starts multiprocessing's resource tracker (``python -c ...``) on first
+    use: it starts without the current folder on its path (runner/safe_child.py).
+    """
     from concurrent.futures import ProcessPoolExecutor
 
-    return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
-                               initializer=functools.partial(worker_start, initializer))
+    from r2k.runner.safe_child import no_cwd_on_child_path
+
+    with no_cwd_on_child_path():
+        return ProcessPoolExecutor(max_workers=workers, mp_context=mp_context,
+                                   initializer=functools.partial(worker_start, initializer))
 
 
 def worker_start(then: Callable[[], None] | None = None) -> None:

@@ -35,10 +35,11 @@ TRAP = "open({marker!r}, 'w').write('ran')\nraise ImportError('a planted module 
 
 @pytest.mark.skipif(not Path(R2K).exists(), reason="the r2k console script is not installed next to python")
 def test_compare_runs_nothing_from_the_current_folder(store, tmp_path):
-    """pandas.py / numpy.py / r2k.py / quantstats.py in the cwd are never imported by compare or its workers."""
+    """pandas.py, numpy.py, r2k.py, multiprocessing.py ... in the cwd are never imported by compare, its fork
+    server, resource tracker or workers."""
     cwd = tmp_path / "work"
     cwd.mkdir()
-    for name in ("pandas", "numpy", "r2k", "quantstats", "matplotlib"):
+    for name in ("pandas", "numpy", "r2k", "quantstats", "matplotlib", "multiprocessing"):
         (cwd / f"{name}.py").write_text(TRAP.format(marker=str(tmp_path / f"ran-{name}")))
     proc = subprocess.run([R2K, "compare", "buy-and-hold", "dca", "--offline", "--out", "cmp"], cwd=cwd,
                           env=_env(store), capture_output=True, text=True, timeout=300)
@@ -46,6 +47,7 @@ def test_compare_runs_nothing_from_the_current_folder(store, tmp_path):
     assert sorted(p.name for p in tmp_path.glob("ran-*")) == []
     assert (cwd / "cmp" / "index.html").exists()
     assert any((cwd / "cmp").glob("*/tearsheet.html"))  # the tear-sheet workers did run
+
 
 
 # --------------------------------------------------------------------------------------------
