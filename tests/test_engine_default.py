@@ -47,3 +47,26 @@ def test_default_run_is_vector_and_never_imports_backtrader(real_home, tmp_path)
     a = json.loads((tmp_path / "a" / "metrics.json").read_text())
     b = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert abs(a["final_value"] - b["final_value"]) <= 1e-9 * a["final_value"]
+
+
+_BT_RUN = """
+import sys
+from r2k.data.store import Meta, Store
+from r2k.runner.engine import run
+from r2k.runner.spec import RunSpec
+from tests.samples.bt_strategies import BuyOnceBT
+from tests.util import random_walk
+st = Store(sys.argv[1])
+meta = Meta(name="IWM", kind="prices", source="csv:t", fetched_at="2025-01-01T00:00:00+00:00", adjustment="",
+            start="", end="", rows=0, sha256="")
+st.write("prices", "IWM", random_walk(300, seed=3), meta)
+res = run(RunSpec("buy-once-bt", {}, benchmark=None, cls=BuyOnceBT), store=st, offline=True)
+print(res.spec.engine, len(res.returns) > 0, "numba" in sys.modules)
+"""
+
+
+def test_a_backtrader_strategy_run_never_imports_numba(tmp_path):
+    """numba loads only when a plan is executed (the vector executor, or backtrader's sizing of a rule)."""
+    out = subprocess.run([sys.executable, "-c", _BT_RUN, str(tmp_path)], capture_output=True, text=True,
+                         check=True, cwd=os.path.dirname(os.path.dirname(__file__))).stdout.split()
+    assert out == ["backtrader", "True", "False"]
