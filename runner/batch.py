@@ -22,7 +22,7 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
-from r2k.data.symbols import canonical_series, canonical_symbol
+from r2k.data.symbols import CASH, canonical_series, canonical_symbol
 from r2k.runner.spec import RunSpec
 from r2k.runner.usercode import StrategyError
 
@@ -121,7 +121,8 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     positions = calendar.get_indexer(history.dates)
     results: list[Outcome | StrategyError | None] = [None] * len(members)
     ok: list[int] = []
-    rets, finals, n_trades, one_way, mean_value = [], [], [], [], []
+    rets, finals, n_trades, one_way, mean_value, exposures = [], [], [], [], [], []
+    risky = [j for j, sym in enumerate(traded) if sym != CASH]  # reports.metrics.exposure's "anything but cash"
     for k, (_, spec, rule) in enumerate(members):
         try:
             matrix, _ = targets_matrix(rule, history, traded)
@@ -136,6 +137,8 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
         n_trades.append(len(side))
         one_way.append(min(float(value[side > 0].sum()), float(value[side < 0].sum())) if len(side) else 0.0)
         mean_value.append(float(np.mean(ex.value)))
+        held = (np.abs(ex.shares[1:, risky]) > 0).any(axis=1) if risky else np.zeros(len(calendar) - 1, bool)
+        exposures.append(float(held.mean()) if len(held) else None)
         ok.append(k)
     if ok:
         cashflows = cashflow_table(calendar, flows)
@@ -146,8 +149,10 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
                                  one_way=np.array(one_way), mean_value=np.array(mean_value),
                                  rf=risk_free(spec0, inputs), basis=basis)
         index = calendar[1:]
-        for row, k, m in zip(matrix_r, ok, metrics, strict=True):
+        for row, k, m, held in zip(matrix_r, ok, metrics, exposures, strict=True):
             m = started_from_zero(m, SimpleNamespace(spec=members[k][1]))
+            if held is not None:
+                m["exposure"] = held
             results[k] = Outcome(m, row, index)
     return results  # type: ignore[return-value]
 
