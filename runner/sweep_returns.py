@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import struct
+import time
 import zlib
 from pathlib import Path
 
@@ -27,6 +28,8 @@ import pandas as pd
 MAGIC = b"R2KR"
 FILE = "returns.bin"
 _EPOCH = np.datetime64("1970-01-01", "D")
+#: Longest time a record waits for its fsync (it is flushed to the OS at once).
+SYNC_SECONDS = 0.5
 
 
 def _records(data: bytes):
@@ -72,9 +75,13 @@ def read_returns(folder: Path, keys=None) -> dict[str, pd.Series]:
         return {}
     wanted = None if keys is None else set(keys)
     out: dict[str, pd.Series] = {}
+    indexes: dict[bytes, pd.DatetimeIndex] = {}  # combinations of one window share their dates: one index
     for key, days, values, _ in _records(path.read_bytes()):
         if wanted is None or key in wanted:
-            idx = pd.DatetimeIndex((_EPOCH + days.astype("int64")).astype("datetime64[ns]"), name="date")
+            idx = indexes.get(days.tobytes())
+            if idx is None:
+                idx = indexes[days.tobytes()] = pd.DatetimeIndex(
+                    (_EPOCH + days.astype("int64")).astype("datetime64[ns]"), name="date")
             out[key] = pd.Series(values.copy(), index=idx, name=key)
     return out
 
@@ -100,17 +107,29 @@ class ReturnsJournal:
                     fh.flush()
                     os.fsync(fh.fileno())
         self.fh = self.path.open("ab")
+        self._synced = 0.0
 
     def append(self, key: str, returns: pd.Series) -> None:
+        """Write and flush the record at once (a killed process loses nothing); fsync at most every
+        SYNC_SECONDS, like the results journal (an fsync per record cost more than computing it)."""
         self.fh.write(encode(key, returns))
         self.fh.flush()
-        os.fsync(self.fh.fileno())
+        now = time.monotonic()
+        if now - self._synced >= SYNC_SECONDS:
+            os.fsync(self.fh.fileno())
+            self._synced = now
 
     def close(self) -> None:
+        self.fh.flush()
+        os.fsync(self.fh.fileno())
         self.fh.close()
 
 
 def returns_matrix(series: dict[str, pd.Series], keys: list[str]) -> pd.DataFrame:
     """The given combinations' returns side by side on their common dates (dates x keys)."""
+    first = series[keys[0]].index if keys else None
+    if keys and all(series[k].index is first or series[k].index.equals(first) for k in keys):
+        values = np.column_stack([series[k].to_numpy() for k in keys])  # one window: no alignment needed
+        return pd.DataFrame(values, index=first, columns=list(keys)).sort_index()
     frame = pd.concat([series[k].rename(k) for k in keys], axis=1, join="inner")
     return frame.sort_index()

@@ -480,7 +480,8 @@ def sweep(base: RunSpec, grid: dict[str, list[Any]], folder: Path, *, metric: st
     trials = rank([r for r in mine if r["role"] == "trial"], metric)
     shorter = rank([r for r in mine if r["role"] == "shorter"], metric)
     baseline_rows = [r for r in mine if r["role"] == "baseline"]
-    reused = sum(1 for t in planned.trials if t not in todo)
+    pending = {t.key for t in todo}  # a set: comparing Task objects pairwise was quadratic (10,000 trials: minutes)
+    reused = sum(1 for t in planned.trials if t.key not in pending)
     overfit = trial_statistics(folder, [t.key for t in planned.trials if t.role == "trial"], cscv_blocks)
     if overfit is not None:
         with_baselines(overfit, baseline_rows)
