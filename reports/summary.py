@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import textwrap
+
 ROWS = [
     ("initial_cash", "Initial balance", "money"),
     ("contributed", "Contributed", "money"),
@@ -110,6 +112,22 @@ def summary_frame(result):
     return pd.DataFrame(data, index=index)
 
 
+def _column_width(cols: list[str], label_w: int, width: int = 100) -> int:
+    """Room per value column: the longest name when the table then fits ``width`` columns, else
+    what fits (a long label such as ``portfolio IWM:50,CASH:50 $500/month band_relative=25`` is
+    wrapped over several header lines instead of pushing every value onto a line of its own)."""
+    room = (width - label_w - 2 * len(cols)) // max(1, len(cols))
+    return max(18, min(room, max(len(c) for c in cols)))
+
+
+def _header(cols: list[str], label_w: int, colw: int) -> list[str]:
+    """The column names, right-aligned over their values, wrapped to ``colw`` and bottom-aligned."""
+    heads = [textwrap.wrap(c, colw, break_on_hyphens=False) or [""] for c in cols]
+    depth = max(len(h) for h in heads)
+    heads = [[""] * (depth - len(h)) + h for h in heads]
+    return [(" " * label_w + "  " + "  ".join(f"{h[k]:>{colw}}" for h in heads)).rstrip() for k in range(depth)]
+
+
 def format_summary(result, bench: dict | None = None) -> str:
     """A plain-text table; percent only here, at display time."""
     m = result.metrics
@@ -117,9 +135,9 @@ def format_summary(result, bench: dict | None = None) -> str:
     name = getattr(result, "label", "") or result.spec.strategy
     cols = [name] + ([result.benchmark_label()] if bench else [])
     width = max(len(label) for _, label, _ in ROWS)
-    colw = max(18, *(len(c) for c in cols))
+    colw = _column_width(cols, width)
     lines = [f"{name} {m['start']}..{m['end']}  ({result.assumptions['fill']})"]
-    lines.append(" " * width + "  " + "  ".join(f"{c:>{colw}}" for c in cols))
+    lines += _header(cols, width, colw)
     for key, label, kind in ROWS:
         if not _shown(key, m):
             continue

@@ -1,0 +1,53 @@
+"""`r2k run`'s summary fits a 100-column terminal whatever the label's length: a long label is
+wrapped over header lines, never pushing each value onto a line of its own."""
+
+import re
+
+import pytest
+
+from r2k.data.store import Store
+from r2k.runner.engine import run
+from r2k.runner.spec import RunSpec
+from tests.util import put_prices, random_walk
+
+
+@pytest.fixture
+def store(tmp_path):
+    st = Store(tmp_path)
+    put_prices(st, "AAA", random_walk(300, seed=1))
+    put_prices(st, "BBB", random_walk(300, seed=3))
+    put_prices(st, "SPY", random_walk(300, seed=2))
+    return st
+
+
+def _value_rows(text: str) -> dict[str, list[str]]:
+    """Row label -> the values on that line (split on runs of 2+ spaces), for the table's rows."""
+    rows = {}
+    for line in text.splitlines():
+        parts = re.split(r"\s{2,}", line.strip())
+        if parts[0] in ("Initial balance", "Final balance", "CAGR (time-weighted)", "Trades"):
+            rows[parts[0]] = parts[1:]
+    return rows
+
+
+def test_long_label_wraps_the_header_not_the_rows(store):
+    from r2k.reports.summary import format_summary
+
+    spec = RunSpec("portfolio", {"weights": "AAA:50,BBB:50", "band_relative": 25.0}, contribute=500.0,
+                   benchmark="SPY")
+    res = run(spec, store=store, offline=True)
+    assert len(res.label) > 40  # e.g. "portfolio AAA:50,BBB:50 $500/month band_relative=25"
+    text = format_summary(res)
+    assert max(len(x) for x in text.splitlines()) <= 100
+    rows = _value_rows(text)
+    # every row holds the strategy's value and the benchmark's on one line
+    assert len(rows["Initial balance"]) == 2 and len(rows["Final balance"]) == 2
+    assert rows["Trades"][1] == "-"
+    assert float(rows["Final balance"][0].replace(",", "")) == pytest.approx(res.metrics["final_value"], abs=0.01)
+    assert float(rows["Final balance"][1].replace(",", "")) == pytest.approx(float(res.benchmark_value.iloc[-1]),
+                                                                             abs=0.01)
+    # the label is all there, over the header lines above the first row
+    lines = text.splitlines()
+    head = " ".join(lines[1:next(i for i, x in enumerate(lines) if x.startswith("Initial balance"))])
+    for word in res.label.split() + res.benchmark_label().split():
+        assert word in head
