@@ -157,9 +157,10 @@ BATCH = 250
 
 
 def batches(tasks: list[Task], workers: int) -> list[list[Task]]:
-    """Tasks cut into batches: at least four per worker (so workers stay busy to the end), at most
-    BATCH each. A combination that cannot be batched (runner.batch.batchable) travels alone, as
-    before: a batch of slow backtrader runs would hold its rows back for a long time."""
+    """Tasks cut into batches: with workers, at least four per worker (so they stay busy to the
+    end); in-process as few as possible; at most BATCH each. A combination that cannot be batched
+    (runner.batch.batchable) travels alone, as before: a batch of slow backtrader runs would hold
+    its rows back for a long time."""
     from r2k.runner.batch import batchable
 
     seen: dict[tuple, bool] = {}
@@ -171,7 +172,9 @@ def batches(tasks: list[Task], workers: int) -> list[list[Task]]:
         return seen[where]
 
     grouped = [t for t in tasks if fast(t)]
-    size = max(1, min(BATCH, -(-len(grouped) // (4 * max(workers, 1)))))
+    # in-process there are no workers to keep busy: one batch (up to BATCH) shares all the work
+    share = len(grouped) if workers <= 1 else -(-len(grouped) // (4 * workers))
+    size = max(1, min(BATCH, share))
     return [grouped[i:i + size] for i in range(0, len(grouped), size)] + [[t] for t in tasks if not fast(t)]
 
 
