@@ -21,7 +21,27 @@ def runs(folder: Path) -> None:
               r["created"][:16].replace("T", " "), str(Path(r["path"]).relative_to(folder) if folder != Path(".")
                                                      else r["path"])) for r in rows]
     head = ("label", "window", "CAGR", "created (UTC)", "folder")
-    widths = [max(len(c[i]) for c in [head, *cells]) for i in range(len(head))]
-    for row in [head, *cells]:
-        click.echo("  ".join(c.rjust(w) if i == 2 else c.ljust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True)))
-                   .rstrip())
+    for line in _layout(head, cells):
+        click.echo(line)
+
+
+def _layout(head: tuple[str, ...], cells: list[tuple[str, ...]]) -> list[str]:
+    """One line per run when that fits a 100-column terminal; else each run's label on a line of
+    its own and the rest indented below it (long labels and compare-member folders made the
+    one-line table 130+ columns wide, and a wrapped row is unreadable)."""
+    from r2k.reports.terminal import WIDTH
+
+    def grid(rows: list[tuple[str, ...]], right: int, indent: str = "") -> list[str]:
+        widths = [max(len(c[i]) for c in rows) for i in range(len(rows[0]))]
+        return [(indent + "  ".join(c.rjust(w) if i == right else c.ljust(w)
+                                    for i, (c, w) in enumerate(zip(row, widths, strict=True)))).rstrip()
+                for row in rows]
+
+    lines = grid([head, *cells], right=2)  # CAGR right-aligned
+    if max(len(x) for x in lines) <= WIDTH:
+        return lines
+    rest = grid([head[1:], *(c[1:] for c in cells)], right=1, indent="  ")
+    out = [head[0], rest[0]]
+    for cell, line in zip(cells, rest[1:], strict=True):
+        out += [cell[0], line]
+    return out

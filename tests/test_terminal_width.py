@@ -1,14 +1,17 @@
-"""`r2k run`'s summary fits a 100-column terminal whatever the label's length: a long label is
-wrapped over header lines, never pushing each value onto a line of its own."""
+"""What r2k prints fits a 100-column terminal whatever the labels' length: `r2k run`'s summary wraps a
+long label over header lines (never pushing each value onto a line of its own), `r2k runs` puts each
+run's label on a line of its own when one line per run would not fit."""
 
+import json
 import re
+from pathlib import Path
 
 import pytest
 
 from r2k.data.store import Store
 from r2k.runner.engine import run
 from r2k.runner.spec import RunSpec
-from tests.util import put_prices, random_walk
+from tests.util import invoke, put_prices, random_walk
 
 
 @pytest.fixture
@@ -51,3 +54,24 @@ def test_long_label_wraps_the_header_not_the_rows(store):
     head = " ".join(lines[1:next(i for i, x in enumerate(lines) if x.startswith("Initial balance"))])
     for word in res.label.split() + res.benchmark_label().split():
         assert word in head
+
+
+def test_runs_listing_fits_100_columns_with_long_labels(store, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    env = {"R2K_HOME": str(store.root)}
+    for band in ("10", "25"):
+        res = invoke("run", "portfolio", "-p", "weights=AAA:50,BBB:50", "-p", f"band_relative={band}",
+                     "--contribute", "500", "--benchmark", "SPY", "--offline", "--no-tearsheet", env=env)
+        assert res.exit_code == 0, res.output
+    res = invoke("runs", env=env)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 100
+    folders = sorted((tmp_path / "runs").iterdir())
+    assert len(folders) == 2
+    for folder in folders:
+        metrics = json.loads((folder / "metrics.json").read_text())
+        label = json.loads((folder / "manifest.json").read_text())["label"]
+        row = next(i for i, x in enumerate(lines) if x.rstrip().endswith(str(Path("runs") / folder.name)))
+        assert f"{100 * metrics['cagr']:.2f}%" in lines[row]  # the run's own CAGR beside its folder
+        assert len(label) > 40 and label in (lines[row] + lines[row - 1])
