@@ -19,10 +19,6 @@ def _fmt_params(params: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in params.items()) or "(none)"
 
 
-def _one_line(text: str, width: int = 120) -> str:
-    return text if len(text) <= width else text[: width - 3].rstrip() + "..."
-
-
 @click.group("strategies")
 def strategies() -> None:
     """List, inspect and create strategies (built-in and your own)."""
@@ -33,6 +29,9 @@ def strategies() -> None:
 def list_(strategy_path) -> None:
     """Every strategy r2k can run: name, kind, source, description and parameters."""
     from r2k.data.errors import UsageError
+    import textwrap
+
+    from r2k.reports.terminal import WIDTH
     from r2k.strategies import discovery, registry
 
     cat = registry.Registry.with_paths(strategy_path).catalog()
@@ -42,10 +41,14 @@ def list_(strategy_path) -> None:
             mark = "  DUPLICATE" if len(entries) > 1 else ""
             cls = entry.load()
             info = discovery.strategy_info(cls)
-            first = ((cls.__doc__ or "").strip().splitlines() or ["(no description)"])[0].strip()
             click.echo(f"{name}  [{info['kind']}]  {entry.source}{mark}")
-            click.echo(f"    {_one_line(first)}")
-            click.echo(f"    params: {_fmt_params(info['params'])}")
+            # the docstring's first two lines (the README's rule), wrapped to a 100-column terminal
+            for line in textwrap.wrap(info["description"] or "(no description)", WIDTH, initial_indent="    ",
+                                      subsequent_indent="    ", break_on_hyphens=False):
+                click.echo(line)
+            for line in textwrap.wrap(f"params: {_fmt_params(info['params'])}", WIDTH, initial_indent="    ",
+                                      subsequent_indent="      ", break_on_hyphens=False):
+                click.echo(line)
     for b in cat.broken:
         click.echo(f"BROKEN  {b}")
     if cat.broken:

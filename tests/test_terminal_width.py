@@ -75,3 +75,35 @@ def test_runs_listing_fits_100_columns_with_long_labels(store, tmp_path, monkeyp
         row = next(i for i, x in enumerate(lines) if x.rstrip().endswith(str(Path("runs") / folder.name)))
         assert f"{100 * metrics['cagr']:.2f}%" in lines[row]  # the run's own CAGR beside its folder
         assert len(label) > 40 and label in (lines[row] + lines[row - 1])
+
+
+def test_strategies_list_shows_the_two_line_description_within_100_columns(tmp_path):
+    """README: "the docstring's first two lines are the description `strategies list` shows"; the
+    list used to print the first line only, cutting portfolio's sentence after "rebalance to them"."""
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    first = "Hold AAA while a condition that takes a long sentence to state, with many words, holds,"
+    second = "else hold BBB; decided on the first trading day of every month from closes known then."
+    (folder / "mine.py").write_text(
+        "from r2k.strategies.base import AllocationRule\n\n\n"
+        "class Mine(AllocationRule):\n"
+        f'    """{first}\n    {second}\n\n    A third line that is not part of the description.\n    """\n\n'
+        '    name = "mine"\n    params = {"symbol": "AAA"}\n\n'
+        "    def assets(self):\n        return [self.symbol]\n\n"
+        "    def target(self, view):\n        return {self.symbol: 1.0}\n", encoding="utf-8")
+    res = invoke("strategies", "list", "--strategy-path", folder)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert max(len(x) for x in lines) <= 100
+    at = next(i for i, x in enumerate(lines) if x.startswith("mine  [rule]"))
+    desc = []
+    for line in lines[at + 1:]:
+        if line.strip().startswith("params:"):
+            break
+        desc.append(line.strip())
+    assert " ".join(desc) == f"{first} {second}"
+    assert "third line" not in res.stdout
+    from r2k.strategies.portfolio import Portfolio  # the built-in whose sentence was cut
+
+    doc = [x.strip() for x in Portfolio.__doc__.strip().splitlines()[:2]]
+    assert " ".join(" ".join(x.split()) for x in lines).count(" ".join(doc)) == 1
