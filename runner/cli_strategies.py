@@ -28,9 +28,9 @@ def strategies() -> None:
 @strategy_path_option
 def list_(strategy_path) -> None:
     """Every strategy r2k can run: name, kind, source, description and parameters."""
-    from r2k.data.errors import UsageError
     import textwrap
 
+    from r2k.data.errors import UsageError
     from r2k.reports.terminal import WIDTH
     from r2k.strategies import discovery, registry
 
