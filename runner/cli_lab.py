@@ -91,7 +91,8 @@ def _parse_pairs(text: str) -> list[tuple[str, str]]:
 
 
 @click.command("events")
-@click.argument("kind", required=False, type=click.Choice(["fed-cuts", "fed-hikes", "recessions"]))
+@click.argument("kind", required=False, type=click.Choice(["fed-cuts", "fed-hikes", "recessions"]),
+                metavar="KIND")
 @click.option("--dates", "dates_file", type=click.Path(dir_okay=False), default=None,
               help="Your own events: a file with one YYYY-MM-DD[,label] per line (instead of KIND).")
 @click.option("--symbols", default="IWM,^RUT,SPY,^GSPC", show_default=True, help="Comma-separated symbols.")

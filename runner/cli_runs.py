@@ -8,7 +8,7 @@ import click
 
 
 @click.command()
-@click.argument("folder", required=False, default=".", type=click.Path(file_okay=False, path_type=Path))
+@click.argument("folder", required=False, default=".", type=click.Path(exists=True, file_okay=False, path_type=Path))
 def runs(folder: Path) -> None:
     """List the run folders under FOLDER (default: here): label, window, CAGR, created."""
     from r2k.reports.runfolder import find_runs
