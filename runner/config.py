@@ -171,7 +171,7 @@ def load_compare_config(path: str | Path) -> CompareConfig:
         [[strategies]]
         strategy = "buy-and-hold"
         symbol = "IWM"                 # shorthand for params.symbol
-        label = "IWM buy & hold"       # optional column name
+        label = "IWM-hold"             # optional column name (letters, digits, - _ +)
 
         [[strategies]]
         strategy = "trend-filter"
