@@ -193,7 +193,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
     import json
 
     from r2k.runner.engine import prepare, run
-    from r2k.runner.sweeps import rank_grid
+    from r2k.runner.sweeps import measure, rank_grid
     from r2k.runner.walkforward import walk_forward
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
@@ -231,6 +231,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
             run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
                                                    dask_local=dask_local, basis=stats, store=store),
             run_one=lambda spec: run(spec, store=store, offline=True), on_step=on_step,
+            run_test=lambda spec: measure(spec, store=store, basis=spec.stats),
         )
     finally:
         if bar is not None:

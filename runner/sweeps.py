@@ -147,6 +147,22 @@ def evaluate_batch(tasks: list[Task], error_rows: bool = False) -> list[dict[str
     return [row if row is not None else fn(t) for row, t in zip(rows, tasks, strict=True)]
 
 
+@dataclass
+class Measured:
+    """One spec's daily returns and metrics, without a full Result (see :func:`measure`)."""
+
+    returns: Any
+    metrics: dict
+
+
+def measure(spec: RunSpec, *, store, basis: str) -> Measured:
+    """Run one spec the way a sweep runs a combination (batched when it can be): its returns and
+    metrics, the same numbers as ``engine.run`` (tests/test_batch.py), without building a Result."""
+    row = evaluate_batch([Task("measure", spec.to_dict(), str(store.root), basis)])[0]
+    returns = row.pop(RETURNS)
+    return Measured(returns, row)
+
+
 def _evaluate_batch_or_error(tasks: list[Task]) -> list[dict[str, Any]]:
     return evaluate_batch(tasks, error_rows=True)
 

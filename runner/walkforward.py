@@ -95,10 +95,13 @@ def _float(v: Any) -> float:
 def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
                  expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]],
                  run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex,
-                 on_step: Callable[[int, int], None] | None = None) -> WalkForward:
+                 on_step: Callable[[int, int], None] | None = None,
+                 run_test: Callable[[RunSpec], Any] | None = None) -> WalkForward:
     """Run the walk-forward. ``run_grid(spec, grid)`` ranks combinations (best first) on a window;
     ``run_one(spec)`` returns a Result. Both are injected so the CLI can use any executor.
-    ``on_step(done, total)`` is called after each window and after the hindsight run (total = windows + 1)."""
+    ``on_step(done, total)`` is called after each window and after the hindsight run (total = windows + 1).
+    ``run_test(spec)`` runs each window's test period when given: anything with ``returns`` and
+    ``metrics`` will do (the CLI's reads one batched sweep row, no full Result); default ``run_one``."""
     windows = make_windows(calendar, parse_duration(train, "--train"), parse_duration(test, "--test"), expanding)
     chosen, pieces = [], []
     steps = len(windows) + 1
@@ -109,7 +112,7 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
         params = best["p"]
         test_spec = replace(base, params={**base.params, **params}, start=f"{w.train_end:%Y-%m-%d}",
                             end=f"{w.test_end:%Y-%m-%d}")
-        res = run_one(test_spec)
+        res = (run_test or run_one)(test_spec)
         pieces.append(res.returns)
         chosen.append({"train_start": f"{w.train_start:%Y-%m-%d}", "train_end": f"{w.train_end:%Y-%m-%d}",
                        "test_end": f"{w.test_end:%Y-%m-%d}", "params": params, "train_metric": best[metric],

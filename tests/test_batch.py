@@ -85,3 +85,17 @@ def test_batches_cover_every_task_once():
         assert max(len(p) for p in parts) <= sweeps.BATCH
         assert len(parts) >= (4 * workers if workers > 1 else -(-993 // sweeps.BATCH))
         assert all(len(p) == 1 for p in parts if p[0].spec["engine"] == "backtrader")
+
+
+def test_measure_gives_the_engine_runs_returns_and_metrics(real_home):
+    """Walk-forward's test periods are measured like sweep combinations (sweeps.measure)."""
+    from r2k.data.store import Store
+    from r2k.runner.engine import run
+
+    spec = RunSpec("trend-filter", {"window": 80}, start="2009-12-31", end="2010-12-31", engine="vector")
+    got = sweeps.measure(spec, store=Store(real_home), basis="daily")
+    res = run(spec, store=Store(real_home), offline=True)
+    assert got.returns.index.equals(res.returns.index)
+    assert np.allclose(got.returns.to_numpy(), res.returns.to_numpy(), rtol=0, atol=1e-12)
+    for k in ("sharpe", "cagr", "max_drawdown", "final_value", "trades"):
+        assert got.metrics[k] == pytest.approx(res.metrics[k], rel=1e-12, abs=1e-12), k
