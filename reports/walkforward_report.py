@@ -77,9 +77,12 @@ def format_windows(wf, metric: str) -> str:
         rows.append((f"{c['train_start']}..{c['train_end']}", f"{c['train_end']}..{c['test_end']}", params,
                      _fmt(metric, c["train_metric"]), f"{100 * c['test_return']:.2f}%",
                      _fmt("sharpe", c.get("train_sharpe")), _fmt("sharpe", c.get("test_sharpe"))))
-    head = ("train", "test (from the close of)", "chosen", f"train {metric}", "test return", "IS Sharpe", "OOS Sharpe")
-    widths = [max(len(r[i]) for r in rows + [head]) for i in range(len(head))]
-    lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))]
+    # two header lines keep the table inside a 100-column terminal (one line made it 113 wide)
+    heads = [("", "test", "", "train", "test", "IS", "OOS"),
+             ("train", "(from the close of)", "chosen", metric, "return", "Sharpe", "Sharpe")]
+    widths = [max(len(r[i]) for r in rows + heads) for i in range(len(heads[0]))]
+    lines = ["  ".join(h.ljust(w) if i < 3 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True)))
+             .rstrip() for head in heads]
     for r in rows:
         lines.append("  ".join(c.ljust(w) if i < 3 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True))))
     oos = float((1 + wf.oos_returns).prod() - 1)

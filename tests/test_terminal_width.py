@@ -107,3 +107,22 @@ def test_strategies_list_shows_the_two_line_description_within_100_columns(tmp_p
 
     doc = [x.strip() for x in Portfolio.__doc__.strip().splitlines()[:2]]
     assert " ".join(" ".join(x.split()) for x in lines).count(" ".join(doc)) == 1
+
+
+def test_walkforward_table_fits_100_columns(store, tmp_path):
+    out = tmp_path / "wf"
+    res = invoke("walkforward", "trend-filter", "-g", "window=20,40", "-p", "symbol=AAA", "-p", "risk_off=SPY",
+                 "--train", "6m", "--test", "3m", "--offline", "--workers", "1", "--benchmark", "none", "--out", out,
+                 "--no-tearsheet", env={"R2K_HOME": str(store.root)})
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    table = lines[: lines.index("")]
+    assert max(len(x) for x in table) <= 100  # was 113 with a one-line header
+    import pandas as pd
+
+    windows = pd.read_csv(out / "windows.csv")
+    body = table[-len(windows):]
+    for line, (_, w) in zip(body, windows.iterrows(), strict=True):
+        cells = line.split()
+        assert cells[0] == f"{w['train_start']}..{w['train_end']}" and cells[2] == f"window={w['p.window']}"
+        assert cells[4] == f"{100 * w['test_return']:.2f}%"
