@@ -34,6 +34,8 @@ COLUMNS = ("name", *M.SUMMARY_KEYS, "correlation")
 
 PALETTE = ("#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b", "#e377c2", "#17becf", "#bcbd22")
 BENCH_COLOR = "#444444"
+#: further benchmark rows (one per money plan in a compare): greys told apart from the first
+BENCH_COLORS = (BENCH_COLOR, "#9a9a9a", "#000000", "#6b6b6b")
 
 
 @dataclass
@@ -151,10 +153,11 @@ def rolling_12m(returns: pd.Series) -> pd.Series:
 
 
 def _colors(members: list[Member]) -> list[str]:
-    out, i = [], 0
+    out, i, b = [], 0, 0
     for m in members:
-        if m.is_benchmark:
-            out.append(BENCH_COLOR)
+        if m.is_benchmark:  # lump sum vs DCA has two benchmark rows: one grey each, not the same one twice
+            out.append(BENCH_COLORS[b % len(BENCH_COLORS)])
+            b += 1
         else:
             out.append(PALETTE[i % len(PALETTE)])
             i += 1
