@@ -39,7 +39,9 @@ def basis(symbol: str, other: str | None = None) -> str:
     if other is None:
         return one
     two = basis(other)
-    return f"difference of {one} returns" if one == two else f"{one} minus {two}"
+    if one != two:
+        return f"{one} minus {two}"
+    return "difference of total returns" if one == "total return" else f"difference of {one} returns"
 
 
 def price_label(symbol: str) -> str:

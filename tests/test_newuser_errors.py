@@ -19,3 +19,12 @@ def test_runs_of_a_missing_folder_is_an_error_not_an_empty_listing(tmp_path):
     empty.mkdir()
     res = invoke("runs", empty)
     assert res.exit_code == 0 and res.stdout.strip() == f"no run folders under {empty}"
+
+
+def test_spread_basis_reads_as_english():
+    """The events summary's basis column said "difference of total return returns" for IWM-SPY."""
+    from r2k.reports.event_study import basis
+
+    assert basis("IWM", "SPY") == "difference of total returns"
+    assert basis("^RUT", "^GSPC") == "difference of price returns"
+    assert basis("IWM", "^GSPC") == "total return minus price"
