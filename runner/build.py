@@ -73,12 +73,30 @@ def merge_layers(layers: Iterable[Mapping[str, Any] | None]) -> dict[str, Any]:
             raise UsageError(f"unknown setting {', '.join(unknown)}; valid: {', '.join(SETTINGS)}")
         params = dict(layer.get("params") or {})
         if layer.get("symbol") is not None:
+            _same_symbol(layer["symbol"], params.get("symbol"))
             params.setdefault("symbol", layer["symbol"])
         out["params"].update(params)
         for key, value in layer.items():
             if key not in ("params", "symbol") and value is not None:
                 out[key] = value
     return out
+
+
+def _same_symbol(flag: Any, param: Any) -> None:
+    """``--symbol SPY -p symbol=IWM`` (or both in one config file) set one thing twice at the same
+    layer: refused, rather than silently running IWM."""
+    if param is None:
+        return
+    from r2k.data.symbols import canonical_symbol
+
+    def canon(x: Any) -> str:
+        try:
+            return canonical_symbol(str(x))
+        except Exception:  # an invalid symbol is reported by the parameter check, with its own message
+            return str(x)
+
+    if canon(flag) != canon(param):
+        raise UsageError(f"--symbol {flag} and -p symbol={param} disagree; give the symbol once")
 
 
 def default_engine(cls: type) -> str:

@@ -28,3 +28,24 @@ def test_spread_basis_reads_as_english():
     assert basis("IWM", "SPY") == "difference of total returns"
     assert basis("^RUT", "^GSPC") == "difference of price returns"
     assert basis("IWM", "^GSPC") == "total return minus price"
+
+
+def test_symbol_flag_and_symbol_parameter_that_disagree_are_refused(tmp_path):
+    """`r2k run buy-and-hold -p symbol=IWM --symbol SPY` silently ran IWM; now one line, exit 2."""
+    from r2k.data.errors import UsageError
+    from r2k.runner.build import merge_layers
+
+    res = invoke("run", "buy-and-hold", "-p", "symbol=IWM", "--symbol", "SPY", "--offline", "--no-tearsheet",
+                 env={"R2K_HOME": str(tmp_path)})
+    msg = one_line_error(res, 2)
+    assert "--symbol SPY" in msg and "symbol=IWM" in msg
+    assert not (tmp_path / "runs").exists()
+    # the same symbol spelt two ways is one symbol; a higher layer still overrides a lower one
+    assert merge_layers([{"symbol": "RUT", "params": {"symbol": "^RUT"}}])["params"]["symbol"] == "^RUT"
+    assert merge_layers([{"symbol": "IWM"}, {"params": {"symbol": "SPY"}}])["params"]["symbol"] == "SPY"
+    try:
+        merge_layers([{"symbol": "SPY", "params": {"symbol": "IWM"}}])
+    except UsageError as exc:
+        assert "disagree" in str(exc)
+    else:
+        raise AssertionError("a layer whose symbol and params.symbol differ was accepted")
