@@ -27,8 +27,9 @@ def runs(folder: Path) -> None:
 
 def _layout(head: tuple[str, ...], cells: list[tuple[str, ...]]) -> list[str]:
     """One line per run when that fits a 100-column terminal; else each run's label on a line of
-    its own and the rest indented below it (long labels and compare-member folders made the
-    one-line table 130+ columns wide, and a wrapped row is unreadable)."""
+    its own and the rest indented below it, the folder on a third line if still too wide (long
+    labels and compare-member folders made the one-line table 130+ columns wide, and a wrapped
+    row is unreadable)."""
     from r2k.reports.terminal import WIDTH
 
     def grid(rows: list[tuple[str, ...]], right: int, indent: str = "") -> list[str]:
@@ -41,7 +42,14 @@ def _layout(head: tuple[str, ...], cells: list[tuple[str, ...]]) -> list[str]:
     if max(len(x) for x in lines) <= WIDTH:
         return lines
     rest = grid([head[1:], *(c[1:] for c in cells)], right=1, indent="  ")
-    out = [head[0], rest[0]]
-    for cell, line in zip(cells, rest[1:], strict=True):
-        out += [cell[0], line]
+    if max(len(x) for x in rest) <= WIDTH:
+        out = [head[0], rest[0]]
+        for cell, line in zip(cells, rest[1:], strict=True):
+            out += [cell[0], line]
+        return out
+    # a compare member's folder is long too: the folder on a third line
+    mid = grid([head[1:-1], *(c[1:-1] for c in cells)], right=1, indent="  ")
+    out = [head[0], mid[0], f"  {head[-1]}"]
+    for cell, line in zip(cells, mid[1:], strict=True):
+        out += [cell[0], line, f"  {cell[-1]}"]
     return out

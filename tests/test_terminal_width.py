@@ -69,12 +69,29 @@ def test_runs_listing_fits_100_columns_with_long_labels(store, tmp_path, monkeyp
     assert max(len(x) for x in lines) <= 100
     folders = sorted((tmp_path / "runs").iterdir())
     assert len(folders) == 2
+    check_runs_listing(tmp_path, lines, folders)
+    # compare members live in nested folders with long names: still within 100 columns
+    res = invoke("compare", "buy-and-hold symbol=AAA cash=120000", "dca symbol=AAA cash=0 contribute=500",
+                 "--benchmark", "SPY", "--offline", "--no-tearsheet", env=env)
+    assert res.exit_code == 0, res.output
+    res = invoke("runs", env=env)
+    lines = res.stdout.splitlines()
+    assert res.exit_code == 0 and max(len(x) for x in lines) <= 100
+    members = sorted(p.parent for p in (tmp_path / "runs").glob("compare-*/*/metrics.json"))
+    assert len(members) == 2 and len(str(Path("runs") / members[0].parent.name / members[0].name)) > 40
+    check_runs_listing(tmp_path, lines, folders + members)
+
+
+def check_runs_listing(tmp_path, lines: list[str], folders: list[Path]) -> None:
+    """Each folder's line (its path relative to the cwd) with its own CAGR and label near it."""
     for folder in folders:
         metrics = json.loads((folder / "metrics.json").read_text())
         label = json.loads((folder / "manifest.json").read_text())["label"]
-        row = next(i for i, x in enumerate(lines) if x.rstrip().endswith(str(Path("runs") / folder.name)))
-        assert f"{100 * metrics['cagr']:.2f}%" in lines[row]  # the run's own CAGR beside its folder
-        assert len(label) > 40 and label in (lines[row] + lines[row - 1])
+        rel = str(folder.relative_to(tmp_path))
+        row = next(i for i, x in enumerate(lines) if x.rstrip().endswith(rel))
+        near = " ".join(lines[max(0, row - 2): row + 1])
+        assert f"{100 * metrics['cagr']:.2f}%" in near  # the run's own CAGR beside its folder
+        assert len(label) > 25 and label in near
 
 
 def test_strategies_list_shows_the_two_line_description_within_100_columns(tmp_path):
