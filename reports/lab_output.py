@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from r2k.reports.terminal import WIDTH, wrap_lines
+
 #: numeric columns shown as they are (counts, rates in percent points, p-values); other floats are fractions -> %
 PLAIN = {"n", "days", "years", "p_value", "p_bh", "before", "after", "change", "recon_days", "horizon", "year"}
 MARKER = "result.json"
@@ -34,18 +36,41 @@ def _fmt(col: str, v) -> str:
     return str(v)
 
 
-def text_table(df: pd.DataFrame, title: str = "") -> str:
-    """A padded plain-text table; fractions in percent with 2 decimals, blanks for missing values."""
+def text_table(df: pd.DataFrame, title: str = "", width: int = WIDTH) -> str:
+    """A padded plain-text table; fractions in percent with 2 decimals, blanks for missing values.
+
+    Wider than ``width`` (a 100-column terminal), it is split into blocks of columns, each
+    repeating the row keys (the first column, or the first two when a number is followed by a
+    name: ``horizon, series``), since a row wrapped by the terminal is unreadable.
+    """
     cols = [str(c) for c in df.columns]
     body = [[_fmt(c, v) for c, v in zip(cols, row, strict=True)] for row in df.itertuples(index=False)]
     widths = [max([len(c)] + [len(r[i]) for r in body]) for i, c in enumerate(cols)]
     num = [df[c].dtype.kind in "fiu" for c in df.columns]
 
-    def line(cells: list[str]) -> str:
-        return "  ".join(t.rjust(w) if n else t.ljust(w) for t, w, n in zip(cells, widths, num, strict=True)).rstrip()
+    def block(idx: list[int], head: str) -> list[str]:
+        def line(cells: list[str]) -> str:
+            return "  ".join(cells[i].rjust(widths[i]) if num[i] else cells[i].ljust(widths[i]) for i in idx).rstrip()
 
-    out = [title] if title else []
-    out += [line(cols), line(["-" * w for w in widths]), *(line(r) for r in body)]
+        out = [head] if head else []
+        return out + [line(cols), line(["-" * w for w in widths]), *(line(r) for r in body)]
+
+    every = list(range(len(cols)))
+    if not cols or sum(widths) + 2 * (len(cols) - 1) <= width:
+        return "\n".join(block(every, title))
+    keys = [0, 1] if len(cols) > 2 and num[0] and not num[1] else [0]
+    used = sum(widths[i] for i in keys) + 2 * (len(keys) - 1)
+    blocks, cur = [], []
+    for i in every[len(keys):]:
+        if cur and used + sum(widths[j] + 2 for j in cur) + widths[i] + 2 > width:
+            blocks.append(cur)
+            cur = []
+        cur.append(i)
+    blocks.append(cur)
+    out: list[str] = []
+    for n, cur in enumerate(blocks, 1):
+        head = f"{title} (columns {n} of {len(blocks)})" if title else ""
+        out += ([""] if out else []) + block(keys + cur, head)
     return "\n".join(out)
 
 
@@ -88,7 +113,7 @@ class LabResult:
         items = [(n, self.tables[n]) for n in (self.shown or list(self.tables))] + list(self.views.items())
         for name, df in items:
             parts += [text_table(df, f"{name} (%)" if not df.empty else f"{name}: empty"), ""]
-        parts += [f"note: {n}" for n in self.notes]
+        parts += wrap_lines([f"note: {n}" for n in self.notes])  # fits a 100-column terminal
         return "\n".join(parts)
 
     def to_json(self) -> dict:

@@ -143,3 +143,32 @@ def test_walkforward_table_fits_100_columns(store, tmp_path):
         cells = line.split()
         assert cells[0] == f"{w['train_start']}..{w['train_end']}" and cells[2] == f"window={w['p.window']}"
         assert cells[4] == f"{100 * w['test_return']:.2f}%"
+
+
+def test_lab_text_tables_split_into_column_blocks_within_100_columns():
+    """`r2k events`/`seasonality` tables were up to 486 columns wide; each block repeats the row keys."""
+    import numpy as np
+    import pandas as pd
+
+    from r2k.reports.lab_output import LabResult, text_table
+
+    rng = np.random.default_rng(3)
+    wide = pd.DataFrame({"horizon": [21, 21, 65], "series": ["IWM", "SPY", "IWM"],
+                         **{f"measure_{i:02d}": rng.normal(size=3) for i in range(14)},
+                         "verdict": ["no conclusion (interval contains 0)"] * 3})
+    text = text_table(wide, "summary (%)")
+    lines = text.splitlines()
+    assert max(len(x) for x in lines) <= 100
+    # every value is shown once, in percent with 2 decimals, on the row of its keys
+    for col in [c for c in wide.columns if c.startswith("measure_")]:
+        heads = [i for i, x in enumerate(lines) if col in x.split()]
+        assert len(heads) == 1
+        head = lines[heads[0]].split()
+        for r in range(3):
+            row = lines[heads[0] + 2 + r].split()
+            assert row[:2] == [str(wide["horizon"][r]), wide["series"][r]]
+            assert row[head.index(col)] == f"{100 * wide[col][r]:.2f}"
+    narrow = wide[["horizon", "series", "measure_00"]]
+    assert text_table(narrow, "t").splitlines()[0] == "t"  # a table that fits is one block, as before
+    res = LabResult("x", "t", {"summary": wide}, notes=["a note " * 40])
+    assert max(len(x) for x in res.text().splitlines()) <= 100
