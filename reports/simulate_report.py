@@ -69,14 +69,16 @@ def method_line(res) -> str:
 def format_text(res) -> str:
     head, rows = table_rows(res)
     widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(head)]
-    lines = [f"{res.label}: {method_line(res)}", ""]
+    from r2k.reports.terminal import wrap_lines  # the sentences fit a 100-column terminal, as the table does
+
+    lines = [*wrap_lines([f"{res.label}: {method_line(res)}"]), ""]
     lines.append("  ".join(h.ljust(w) if i == 0 else h.rjust(w) for i, (h, w) in enumerate(zip(head, widths, strict=True))))
     lines += ["  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(r, widths, strict=True)))
               for r in rows]
     lines.append("")
-    lines += probability_lines(res)
-    lines.append("history pct: where the historical run over the same years falls among the paths (50 = median).")
-    lines += [f"note: {n}" for n in res.notes]
+    lines += wrap_lines([*probability_lines(res),
+                         "history pct: where the historical run over the same years falls among the paths (50 = median).",
+                         *(f"note: {n}" for n in res.notes)])
     return "\n".join(lines)
 
 

@@ -47,11 +47,14 @@ def format_summary(res) -> str:
              "(CAGR, time-weighted)",
              "  ".join(h.rjust(w) for h, w in zip(head, widths, strict=True))]
     lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths, strict=True)) for r in rows]
+    prose = [lines[0]]
     if res.benchmark:
-        lines.append("won: share of windows whose CAGR beat the benchmark's (bought the same way); "
+        prose.append("won: share of windows whose CAGR beat the benchmark's (bought the same way); "
                      "median diff: strategy minus benchmark.")
-    lines += [f"note: {n}" for n in res.notes]
-    return "\n".join(lines)
+    prose += [f"note: {n}" for n in res.notes]
+    from r2k.reports.terminal import wrap_lines  # the sentences fit a 100-column terminal, as the table does
+
+    return "\n".join([*wrap_lines(prose[:1]), *lines[1:], *wrap_lines(prose[1:])])
 
 
 def heatmap(res, path: Path) -> Path:

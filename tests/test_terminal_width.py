@@ -172,3 +172,23 @@ def test_lab_text_tables_split_into_column_blocks_within_100_columns():
     assert text_table(narrow, "t").splitlines()[0] == "t"  # a table that fits is one block, as before
     res = LabResult("x", "t", {"summary": wide}, notes=["a note " * 40])
     assert max(len(x) for x in res.text().splitlines()) <= 100
+
+
+def test_windows_and_simulate_text_fit_100_columns(tmp_path):
+    """Their tables fit; the sentences around them (116 and 220 columns) are wrapped too."""
+    from r2k.runner import simulate, windows
+
+    st = Store(tmp_path / "home")
+    put_prices(st, "AAA", random_walk(900, seed=7, start="2016-01-01"))
+    put_prices(st, "SPY", random_walk(900, seed=8, start="2016-01-01"))
+    w = windows("dca", symbol="AAA", benchmark="SPY", offline=True, home=st.root)
+    text = w.text()
+    assert max(len(x) for x in text.splitlines()) <= 100
+    assert "won: share of windows whose CAGR beat the benchmark's" in " ".join(x.strip() for x in text.splitlines())
+    rows = [x for x in text.splitlines() if re.match(r"^\s+\d+\s+\d+\s+\d+%", x)]
+    assert len(rows) == len(w.summary)  # one line per holding length, as before
+    s = simulate("dca", symbol="AAA", benchmark="SPY", offline=True, home=st.root, paths=50, years=1,
+                 block_months=2, seed=1)
+    text = s.text()
+    assert max(len(x) for x in text.splitlines()) <= 100
+    assert "stationary block bootstrap" in " ".join(x.strip() for x in text.splitlines())
