@@ -18,18 +18,17 @@ from __future__ import annotations
 
 import os
 import struct
-import time
 import zlib
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 
+from r2k.runner.synced_file import SyncedAppends
+
 MAGIC = b"R2KR"
 FILE = "returns.bin"
 _EPOCH = np.datetime64("1970-01-01", "D")
-#: Longest time a record waits for its fsync (it is flushed to the OS at once).
-SYNC_SECONDS = 0.5
 
 
 def _records(data: bytes):
@@ -107,22 +106,16 @@ class ReturnsJournal:
                     fh.flush()
                     os.fsync(fh.fileno())
         self.fh = self.path.open("ab")
-        self._synced = 0.0
+        self._sync = SyncedAppends(self.fh)
 
     def append(self, key: str, returns: pd.Series) -> None:
         """Write and flush the record at once (a killed process loses nothing); fsync at most every
-        SYNC_SECONDS, like the results journal (an fsync per record cost more than computing it)."""
+        half second, like the results journal (runner.synced_file)."""
         self.fh.write(encode(key, returns))
-        self.fh.flush()
-        now = time.monotonic()
-        if now - self._synced >= SYNC_SECONDS:
-            os.fsync(self.fh.fileno())
-            self._synced = now
+        self._sync.written()
 
     def close(self) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        self._sync.close()
 
 
 def returns_matrix(series: dict[str, pd.Series], keys: list[str]) -> pd.DataFrame:

@@ -15,7 +15,6 @@ import hashlib
 import io
 import json
 import os
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from functools import cached_property
@@ -25,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 from r2k.data.errors import R2KError, UsageError
 from r2k.runner.progress import Progress
 from r2k.runner.spec import RunSpec
+from r2k.runner.synced_file import SyncedAppends
 
 if TYPE_CHECKING:
     from r2k.runner.sweep_window import SweepWindow
@@ -331,13 +331,9 @@ def journal_header(path: Path) -> list[str]:
         return next(csv.reader(fh), None) or []
 
 
-#: Longest time a journalled row waits for its fsync (it is flushed to the OS at once).
-SYNC_SECONDS = 0.5
-
-
 class Journal:
     """Appends one row per finished combination, flushed to the OS at once (a killed process
-    loses nothing) and synced to disk at most every :data:`SYNC_SECONDS` and on close (an fsync
+    loses nothing) and synced to disk at most every half second and on close (an fsync
     per row cost more than computing it: 10,000 rows would spend most of their time there).
 
     Opening it drops a torn last line (no line end) so the next row starts on a line of its own,
@@ -358,20 +354,14 @@ class Journal:
         if new:
             self.writer.writeheader()
             self.fh.flush()
-        self._synced = 0.0
+        self._sync = SyncedAppends(self.fh)
 
     def append(self, row: dict) -> None:
         self.writer.writerow(row)
-        self.fh.flush()
-        now = time.monotonic()
-        if now - self._synced >= SYNC_SECONDS:
-            os.fsync(self.fh.fileno())
-            self._synced = now
+        self._sync.written()
 
     def close(self) -> None:
-        self.fh.flush()
-        os.fsync(self.fh.fileno())
-        self.fh.close()
+        self._sync.close()
 
 
 def _drop_torn_tail(path: Path) -> None:
