@@ -94,17 +94,43 @@ def to_markdown(table: Table) -> str:
     body = [pad([r.label + r.mark, *(_text(c) for c in r.cells)]) for r in table.rows]
     widths = [max(len(line[i]) for line in [header, *body]) for i in range(len(header))]
 
-    def fmt(line: list[str]) -> str:
+    def fmt(line: list[str], widths: list[int]) -> str:
         cells = [line[0].ljust(widths[0]), *(t.rjust(w) for t, w in zip(line[1:], widths[1:], strict=True))]
         return "| " + " | ".join(cells) + " |"
 
-    rule = "|:" + "-" * (widths[0] + 1) + "|" + "|".join("-" * (w + 1) + ":" for w in widths[1:]) + "|"
-    lines = [table.title, "", fmt(header), rule, *(fmt(line) for line in body)]
+    def rule(w: list[int]) -> str:
+        return "|:" + "-" * (w[0] + 1) + "|" + "|".join("-" * (x + 1) + ":" for x in w[1:]) + "|"
+
+    lines = [table.title, ""]
+    for cols in _column_blocks(widths):  # a table wider than the terminal: blocks of columns, row labels repeated
+        pick = [0, *cols]
+        if len(lines) > 2:
+            lines.append("")
+        lines += [fmt([header[i] for i in pick], [widths[i] for i in pick]), rule([widths[i] for i in pick]),
+                  *(fmt([line[i] for i in pick], [widths[i] for i in pick]) for line in body)]
     foot = [f"{PARTIAL} {r.label}: {r.note}" if r.mark else f"{r.label}: {r.note}" for r in table.rows if r.note]
     if foot or table.notes:
         lines.append("")
     lines += foot + table.notes
     return "\n".join(lines)
+
+
+def _column_blocks(widths: list[int], width: int | None = None) -> list[list[int]]:
+    """Value columns (indices from 1) in blocks whose Markdown lines, with the row-label column,
+    fit ``width`` (the 100-column terminal); one block when the whole table fits."""
+    from r2k.reports.terminal import WIDTH
+
+    width = WIDTH if width is None else width
+    used = 4 + widths[0]  # "| " + label + " |"
+    blocks: list[list[int]] = [[]]
+    size = used
+    for i in range(1, len(widths)):
+        if blocks[-1] and size + widths[i] + 3 > width:
+            blocks.append([])
+            size = used
+        blocks[-1].append(i)
+        size += widths[i] + 3
+    return blocks
 
 
 def to_csv(table: Table) -> str:

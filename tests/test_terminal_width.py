@@ -192,3 +192,31 @@ def test_windows_and_simulate_text_fit_100_columns(tmp_path):
     text = s.text()
     assert max(len(x) for x in text.splitlines()) <= 100
     assert "stationary block bootstrap" in " ".join(x.strip() for x in text.splitlines())
+
+
+def test_markdown_tables_wider_than_100_columns_split_into_blocks():
+    """`r2k regimes --symbols IWM,SPY` printed a 130-column Markdown table; now blocks of columns,
+    each repeating the row labels, every value once."""
+    from r2k.reports import tables as T
+
+    cols = [f"{s} {m}" for s in ("IWM", "SPY", "QQQ") for m in ("return", "vol", "max DD")]
+    rows = [T.Row(f"regime {k}", [T.Cell(0.001 * (k + 1) * (j + 1)) for j in range(len(cols))]) for k in range(3)]
+    md = T.to_markdown(T.Table("title (%)", "regime", cols, rows, notes=["a note"]))
+    lines = md.splitlines()
+    assert max(len(x) for x in lines if x.startswith("|")) <= 100
+    seen = set()
+    for head_at, line in enumerate(lines):
+        if not line.startswith("|") or line.strip("|").split("|")[0].strip() != "regime":
+            continue  # only the header lines
+        heads = [c.strip() for c in line.strip("|").split("|")]
+        for r in range(3):
+            cells = [c.strip() for c in lines[head_at + 2 + r].strip("|").split("|")]
+            assert cells[0] == f"regime {r}"
+            for h, v in zip(heads[1:], cells[1:], strict=True):
+                j = cols.index(h)
+                assert v == f"{100 * 0.001 * (r + 1) * (j + 1):.2f}"
+                seen.add((r, h))
+    assert len(seen) == 3 * len(cols)  # every value shown exactly where it belongs
+    assert lines[-1] == "a note"
+    narrow = T.to_markdown(T.Table("t", "regime", cols[:2], [T.Row("r", [T.Cell(0.01), T.Cell(0.02)])]))
+    assert sum(x.startswith("|:") for x in narrow.splitlines()) == 1  # fits: one table, as before
