@@ -86,9 +86,11 @@ def show(name, strategy_path) -> None:
         click.echo(f"feeds:    {', '.join(info['symbols'])}")
     if info.get("run_defaults"):
         click.echo(f"run defaults: {info['run_defaults']}")
+    from r2k.reports.terminal import wrap_lines
+
     doc = inspect.cleandoc(cls.__doc__ or "") or "(no description)"
     click.echo("")
-    click.echo(doc)
+    click.echo("\n".join(wrap_lines(doc.splitlines())))  # a long docstring line fits 100 columns
     click.echo("")
     click.echo("parameters (-p key=value):")
     params = info["params"]

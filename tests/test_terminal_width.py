@@ -220,3 +220,20 @@ def test_markdown_tables_wider_than_100_columns_split_into_blocks():
     assert lines[-1] == "a note"
     narrow = T.to_markdown(T.Table("t", "regime", cols[:2], [T.Row("r", [T.Cell(0.01), T.Cell(0.02)])]))
     assert sum(x.startswith("|:") for x in narrow.splitlines()) == 1  # fits: one table, as before
+
+
+def test_strategies_show_wraps_a_long_docstring_line(tmp_path):
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    long = "Hold AAA " + "while a long condition holds " * 6 + "end."
+    (folder / "mine.py").write_text(
+        "from r2k.strategies.base import AllocationRule\n\n\n"
+        f'class Mine(AllocationRule):\n    """{long}\n    Short second line.\n    """\n\n'
+        '    name = "mine"\n    params = {"symbol": "AAA"}\n\n'
+        "    def assets(self):\n        return [self.symbol]\n\n"
+        "    def target(self, view):\n        return {self.symbol: 1.0}\n", encoding="utf-8")
+    res = invoke("strategies", "show", "mine", "--strategy-path", folder)
+    assert res.exit_code == 0, res.output
+    lines = res.stdout.splitlines()
+    assert len(long) > 100 and max(len(x) for x in lines if not x.startswith("source:")) <= 100
+    assert long in " ".join(x.strip() for x in lines) and "Short second line." in lines
