@@ -14,9 +14,8 @@ import pytest
 
 import r2k.runner as r2k
 from r2k.data.errors import UsageError
-from r2k.data.store import Store
 from r2k.strategies.base import AllocationRule, Target
-from tests.util import invoke, put_prices, random_walk
+from tests.util import home_with, invoke, random_walk
 
 FRAMES = {"IWM": random_walk(700, seed=5, start="2016-01-01"), "SPY": random_walk(700, seed=6, start="2016-01-01"),
           "^RUT": random_walk(700, seed=7, start="2016-01-01")}
@@ -24,12 +23,7 @@ FRAMES = {"IWM": random_walk(700, seed=5, start="2016-01-01"), "SPY": random_wal
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    st = Store(tmp_path / "home")
-    for name, frame in FRAMES.items():
-        put_prices(st, name, frame)
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
+    return home_with(tmp_path, monkeypatch, FRAMES)
 
 
 class ThirdInCash(AllocationRule):

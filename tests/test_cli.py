@@ -4,18 +4,12 @@ import json
 
 import pytest
 
-from r2k.data.store import Store
-from tests.util import invoke, one_line_error, put_prices, random_walk
+from tests.util import home_with, invoke, one_line_error, random_walk
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    st = Store(tmp_path / "home")
-    for name, seed in (("IWM", 1), ("SPY", 2)):
-        put_prices(st, name, random_walk(600, seed=seed))
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
+    return home_with(tmp_path, monkeypatch, {name: random_walk(600, seed=seed) for name, seed in (("IWM", 1), ("SPY", 2))})
 
 
 

@@ -15,7 +15,7 @@ import pytest
 
 from r2k.data.store import Store
 from r2k.reports.metrics import SUMMARY_KEYS
-from tests.util import invoke, needs_real_data, one_line_error, put_prices, random_walk, real_data_dir
+from tests.util import assert_group_gone, invoke, needs_real_data, one_line_error, put_prices, random_walk, real_data_dir
 
 DAYS = 365.25
 #: what the two default members hold, as their labels say (and their folders' names)
@@ -662,15 +662,7 @@ def test_sigterm_during_tear_sheets_leaves_no_folder_and_no_process(home, tmp_pa
         time.sleep(0.5)
         p.send_signal(signal.SIGTERM)
         p.wait(timeout=30)
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                os.killpg(p.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.1)
-        with pytest.raises(ProcessLookupError):
-            os.killpg(p.pid, 0)  # no worker (nor the fork server) of that session is left
+        assert_group_gone(p.pid)  # no worker of that session is left
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)  # only if the test failed: leave nothing running

@@ -19,9 +19,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from r2k.data.store import Store
 from r2k.reports import chart_rules as rules
-from tests.util import invoke, put_prices, random_walk
+from tests.util import home_with, invoke, random_walk
 
 N = 900
 FRAMES = {"IWM": random_walk(N, seed=1, start="2015-01-01"), "SPY": random_walk(N, seed=2, start="2015-01-01", vol=0.009)}
@@ -30,12 +29,7 @@ MEMBERS = ["buy-and-hold symbol=IWM", "buy-and-hold symbol=SPY", "dca symbol=IWM
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    st = Store(tmp_path / "home")
-    for name, frame in FRAMES.items():
-        put_prices(st, name, frame)
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
+    return home_with(tmp_path, monkeypatch, FRAMES)
 
 
 def held(symbol: str, cash: float = 10_000.0) -> pd.Series:

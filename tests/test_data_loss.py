@@ -8,20 +8,15 @@ import csv
 import pytest
 
 import r2k.runner.sweeps as sweep_mod
-from r2k.data.store import Store
 from r2k.reports.runfolder import MARKER, atomic_folder
 from r2k.runner.spec import RunSpec
-from tests.util import invoke, one_line_error, put_prices, random_walk
+from tests.util import home_with, invoke, one_line_error, random_walk
 
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    store = Store(tmp_path / "home")
-    for name, seed in (("IWM", 11), ("SPY", 12)):
-        put_prices(store, name, random_walk(700, seed=seed, start="2015-01-01"))
-    monkeypatch.setenv("R2K_HOME", str(store.root))
-    monkeypatch.chdir(tmp_path)
-    return store
+    return home_with(tmp_path, monkeypatch, {name: random_walk(700, seed=seed, start="2015-01-01")
+                                             for name, seed in (("IWM", 11), ("SPY", 12))})
 
 
 def users_folder(path):

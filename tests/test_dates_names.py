@@ -15,8 +15,7 @@ import pytest
 
 from r2k.data.dates import parse_day, parse_range
 from r2k.data.errors import UsageError
-from r2k.data.store import Store
-from tests.util import invoke, one_line_error, put_prices, random_walk
+from tests.util import home_with, invoke, one_line_error, random_walk
 
 START = "2010-01-01"
 N = 1500
@@ -24,12 +23,8 @@ N = 1500
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    st = Store(tmp_path / "home")
-    for name, seed in (("IWM", 1), ("SPY", 2)):
-        put_prices(st, name, random_walk(N, seed=seed, start=START))
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
+    return home_with(tmp_path, monkeypatch, {name: random_walk(N, seed=seed, start=START)
+                                             for name, seed in (("IWM", 1), ("SPY", 2))})
 
 
 def trading_window(first: str, last: str) -> tuple[str, str]:

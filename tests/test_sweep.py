@@ -16,7 +16,7 @@ from r2k.runner.cli import cli
 from r2k.runner.grid import combinations, parse_grid
 from r2k.runner.spec import RunSpec
 from r2k.runner.walkforward import make_windows, parse_duration, walk_forward
-from tests.util import needs_real_data, random_walk
+from tests.util import assert_group_gone, needs_real_data, random_walk
 
 DEFAULTS = {"window": 200, "risk_off": "CASH", "symbols": ["IWM", "SPY"], "x": 0.5}
 
@@ -325,15 +325,7 @@ def test_ctrl_c_stops_the_pool_at_once_and_keeps_finished_rows(synth_home, tmp_p
         assert "rerun the same command" in err and "Traceback" not in err, err
         assert sorted(r["p.n"] for r in trial_rows()) == ["1", "2", "3"]  # exactly the finished ones
         assert len(list(gate.glob("started-*"))) == 2  # no worker took another combination
-        deadline = time.time() + 10
-        while time.time() < deadline:
-            try:
-                os.killpg(p.pid, 0)
-            except ProcessLookupError:
-                break
-            time.sleep(0.05)
-        with pytest.raises(ProcessLookupError):
-            os.killpg(p.pid, 0)  # no worker of that session is left
+        assert_group_gone(p.pid)  # no worker of that session is left
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(p.pid, signal.SIGKILL)  # only if the test failed: leave nothing running

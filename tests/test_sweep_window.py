@@ -14,10 +14,9 @@ import pytest
 import r2k.runner as r2k
 import r2k.runner.sweeps as sweep_mod
 from r2k.data.errors import UsageError
-from r2k.data.store import Store
 from r2k.runner.spec import RunSpec
 from r2k.runner.sweep_returns import FILE, ReturnsJournal, read_returns
-from tests.util import invoke, needs_real_data, one_line_error, put_prices, random_walk
+from tests.util import home_with, invoke, needs_real_data, one_line_error, random_walk
 
 IWM = random_walk(900, seed=21, start="2012-01-02")
 SPY = random_walk(900, seed=22, start="2012-01-02")
@@ -26,12 +25,7 @@ LATE = random_walk(600, seed=23, start="2013-03-01")  # "QQQ": starts about 14 m
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    store = Store(tmp_path / "home")
-    for name, frame in (("IWM", IWM), ("SPY", SPY), ("QQQ", LATE)):
-        put_prices(store, name, frame)
-    monkeypatch.setenv("R2K_HOME", str(store.root))
-    monkeypatch.chdir(tmp_path)
-    return store
+    return home_with(tmp_path, monkeypatch, {"IWM": IWM, "SPY": SPY, "QQQ": LATE})
 
 
 def rows_of(folder):

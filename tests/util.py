@@ -127,3 +127,32 @@ def one_line_error(res, code: int) -> str:
     assert len(lines) == 1 and lines[0].startswith("error: "), res.stderr
     assert "Traceback" not in res.output
     return lines[0]
+
+
+def home_with(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, frames: dict[str, pd.DataFrame]):
+    """A store at ``tmp_path/home`` holding ``frames`` (symbol -> price frame), made the CLI's
+    R2K_HOME, with ``tmp_path`` as the current folder (so run folders land there)."""
+    from r2k.data.store import Store
+
+    st = Store(tmp_path / "home")
+    for name, frame in frames.items():
+        put_prices(st, name, frame)
+    monkeypatch.setenv("R2K_HOME", str(st.root))
+    monkeypatch.chdir(tmp_path)
+    return st
+
+
+def assert_group_gone(pgid: int, seconds: float = 10.0) -> None:
+    """Wait up to ``seconds`` for every process of group ``pgid`` to end; fail if one is left."""
+    import os
+    import time
+
+    deadline = time.time() + seconds
+    while time.time() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.05)
+    with pytest.raises(ProcessLookupError):
+        os.killpg(pgid, 0)  # a process of that group is still alive
