@@ -216,3 +216,24 @@ def test_walkforward_reports_in_and_out_of_sample_sharpe_per_fold(home, tmp_path
     saved = json.loads((out / "metrics.json").read_text())["is_vs_oos_sharpe"]
     assert saved["decay"] == pytest.approx(decay, rel=1e-12) and saved["folds"] == len(windows)
     assert f"decay {decay:.2f}" in res.stdout
+
+
+def test_the_heat_map_title_states_the_common_window(home, tmp_path, monkeypatch):
+    import r2k.reports.sweep_report as report
+
+    titles: list[str] = []
+    drawn = report.heatmap
+
+    def spy(rows, x, y, metric, path, title):
+        titles.append(title)
+        return drawn(rows, x, y, metric, path, title)
+
+    monkeypatch.setattr(report, "heatmap", spy)
+    out = tmp_path / "hm"
+    res = invoke("sweep", "portfolio", "-p", "weights=IWM:50,QQQ:50", "-g", "rebalance=month,year", "-g", "band=2,5",
+                 "--offline", "--workers", "1", "--out", out, env={"R2K_HOME": str(home.root)})
+    assert res.exit_code == 0, res.output
+    start = max(IWM.index[0], SPY.index[0], LATE.index[0])
+    end = min(IWM.index[-1], SPY.index[-1], LATE.index[-1])
+    assert len(titles) == 1 and f"{start:%Y-%m-%d}..{end:%Y-%m-%d}" in titles[0], titles
+    assert (out / "heatmap.png").stat().st_size > 0
