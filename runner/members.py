@@ -81,7 +81,7 @@ def members_from(members: Sequence[Any], *, shared: Mapping[str, Any] | Sequence
             if is_folder:
                 if settings:
                     raise UsageError(f"{name} is a run folder; its settings are fixed ({', '.join(settings)} given)")
-                wanted.append((Path(name), label or Path(name).resolve().name, {}))
+                wanted.append((Path(name), label, {}))  # no label given: the run's own (folder_label)
                 continue
             strategy = name
         if label is not None and not LABEL_RE.match(label):
@@ -99,13 +99,16 @@ def members_from(members: Sequence[Any], *, shared: Mapping[str, Any] | Sequence
             expanded.append((strategy, f"{label}-{sym.strip('^')}" if label else None, {**settings, "symbol": sym}))
 
     per_label = per_label or {}
+    folders = {strategy.resolve().name: label for strategy, label, _ in expanded if isinstance(strategy, Path)}
     for lab in per_label:
+        if lab in folders:
+            raise UsageError(f"-p {lab}.KEY: {lab} is a run folder; its parameters are fixed")
         if lab not in {label for _, label, _ in expanded}:
             raise UsageError(f"-p {lab}.KEY=VALUE: no member is labelled {lab!r}")
     entries: list[tuple[str | None, RunSpec | None, Path | None, type | None]] = []
     for strategy, label, settings in expanded:
         if isinstance(strategy, Path):
-            if label in per_label:
+            if label is not None and label in per_label:
                 raise UsageError(f"-p {label}.KEY: {label} is a run folder; its parameters are fixed")
             entries.append((label, None, strategy, None))
             continue
@@ -148,8 +151,11 @@ def _labelled(entries, warn) -> list[Entry]:
     dupes = sorted({lab for lab in explicit if explicit.count(lab) > 1})
     if dupes:
         raise UsageError(f"label {dupes[0]!r} is given twice")
-    auto = [lab if lab is not None else (label_of(spec, cls) if spec is not None else Path(folder).resolve().name)
+    auto = [lab if lab is not None else (label_of(spec, cls) if spec is not None else folder_label(folder))
             for lab, spec, folder, cls in entries]
+    for i, (lab, spec, folder, _) in enumerate(entries):  # a loaded run named like another member: add its folder
+        if lab is None and spec is None and auto.count(auto[i]) > 1:
+            auto[i] = f"{auto[i]} ({Path(folder).resolve().name})"
     for lab in set(auto):
         same = [i for i, a in enumerate(auto) if a == lab and entries[i][0] is None and entries[i][1] is not None]
         if len(same) > 1:
@@ -166,3 +172,15 @@ def _labelled(entries, warn) -> list[Entry]:
                 warn(f"label {given} looks like a ticker, but that member holds {held} "
                      f"(to hold {given}: \"{spec.strategy} symbol={given}\")")
     return [Entry(lab, spec=spec, folder=folder) for lab, (_, spec, folder, _) in zip(auto, entries, strict=True)]
+
+
+def folder_label(folder: str | Path) -> str:
+    """A run folder's own label (its manifest's: what it holds, as ``r2k run`` named it), or the
+    folder's name for a manifest written before labels existed."""
+    import json
+
+    try:
+        label = json.loads((Path(folder) / "manifest.json").read_text(encoding="utf-8")).get("label")
+    except (OSError, ValueError):
+        label = None
+    return str(label) if label else Path(folder).resolve().name

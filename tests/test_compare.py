@@ -218,6 +218,14 @@ def test_later_symbol_sets_the_common_window_and_others_are_rerun(home, tmp_path
     assert f"<b>{ws:%Y-%m-%d}</b> to <b>{we:%Y-%m-%d}</b>" in page and "VTWO data starts" in page
 
 
+def test_a_loaded_run_named_like_another_member_adds_its_folder(home, tmp_path):
+    run = tmp_path / "bh"
+    ok(invoke("run", "buy-and-hold", "--offline", "--no-tearsheet", "--out", run))
+    out = tmp_path / "f0"
+    ok(invoke("compare", run, "buy-and-hold", "--offline", "--no-tearsheet", "--out", out))
+    assert list(rows(out))[:2] == ["buy-and-hold IWM (bh)", "buy-and-hold IWM"]
+
+
 def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     run = tmp_path / "bh"
     ok(invoke("run", "buy-and-hold", "--fill", "close", "--offline", "--no-tearsheet", "--out", run))
@@ -226,11 +234,11 @@ def test_run_folders_are_loaded_and_restricted_explicitly(home, tmp_path):
     spy = FRAMES["SPY"]["adj_close"]
     own = json.loads((run / "metrics.json").read_text())
     r = rows(out)
-    assert list(r)[0] == "bh"
+    assert list(r)[0] == "buy-and-hold IWM"  # the run's own label (its manifest), not the folder name
     for key in ("final_value", "cagr", "total_return", "max_drawdown", "volatility"):
-        assert r["bh"][key] == pytest.approx(own[key], rel=1e-8), key  # the CSVs keep 10-12 significant digits
+        assert r["buy-and-hold IWM"][key] == pytest.approx(own[key], rel=1e-8), key  # the CSVs keep 10-12 significant digits
     # a loaded run gets its benchmark bought like it too: SPY from the first close with its 10,000
-    assert r["SPY (like bh)"]["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0],
+    assert r["SPY (like buy-and-hold IWM)"]["final_value"] == pytest.approx(10_000 * spy.iloc[-1] / spy.iloc[0],
                                                                                  rel=1e-9)
 
     # longer than the window: restricted, rebased on its value at the window's first day, and said so
