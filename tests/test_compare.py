@@ -13,18 +13,22 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from r2k.data.store import Store
 from r2k.reports.metrics import SUMMARY_KEYS
-from tests.util import assert_group_gone, invoke, needs_real_data, one_line_error, put_prices, random_walk, real_data_dir
+from tests.util import (
+    assert_group_gone,
+    home_with,
+    invoke,
+    needs_real_data,
+    one_line_error,
+    put_prices,
+    random_walk,
+    real_data_dir,
+)
 
 DAYS = 365.25
 #: what the two default members hold, as their labels say (and their folders' names)
 BH, BH_DIR = "buy-and-hold IWM", "buy-and-hold-IWM"
 DCA, DCA_DIR = "dca IWM $500/month", "dca-IWM-500-month"
-
-
-def _write(st: Store, name: str, frame: pd.DataFrame) -> None:
-    put_prices(st, name, frame)
 
 
 FRAMES = {
@@ -36,12 +40,7 @@ FRAMES = {
 
 @pytest.fixture
 def home(tmp_path, monkeypatch):
-    st = Store(tmp_path / "home")
-    for name, frame in FRAMES.items():
-        _write(st, name, frame)
-    monkeypatch.setenv("R2K_HOME", str(st.root))
-    monkeypatch.chdir(tmp_path)
-    return st
+    return home_with(tmp_path, monkeypatch, FRAMES)
 
 
 def ok(res):
@@ -343,7 +342,7 @@ def test_params_of_a_run_folder_are_fixed(home, tmp_path):
 
 
 def test_no_common_window_is_one_line(home, tmp_path):
-    _write(home, "QQQ", random_walk(50, seed=4, start="2019-01-01"))
+    put_prices(home, "QQQ", random_walk(50, seed=4, start="2019-01-01"))
     msg = one_line_error(invoke("compare", "buy-and-hold", "buy-and-hold:q", "-p", "q.symbol=QQQ", "--benchmark", "none",
                                 "--offline", "--no-tearsheet"), 1)
     assert "no common window" in msg

@@ -18,23 +18,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from r2k.data.store import Meta, Store
 from r2k.runner.cli import cli
-from tests.util import random_walk
+from tests.util import home_with, random_walk
 
 ROOT = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture
 def synth_home(tmp_path, monkeypatch):
-    st_ = Store(tmp_path / "home")
-    for name, seed in (("IWM", 11), ("SPY", 12), ("QQQ", 13)):
-        st_.write("prices", name, random_walk(1500, seed=seed, start="2010-01-01"),
-                  Meta(name=name, kind="prices", source="csv:t", fetched_at="2025-01-01T00:00:00+00:00", adjustment="",
-                       start="", end="", rows=0, sha256=""))
-    monkeypatch.setenv("R2K_HOME", str(st_.root))
-    monkeypatch.chdir(tmp_path)
-    return st_
+    return home_with(tmp_path, monkeypatch, {name: random_walk(1500, seed=seed, start="2010-01-01")
+                                             for name, seed in (("IWM", 11), ("SPY", 12), ("QQQ", 13))})
 
 
 #: Child prelude: fake tear sheets that record whether the summary (stdout file) and metrics.json

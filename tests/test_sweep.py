@@ -16,7 +16,7 @@ from r2k.runner.cli import cli
 from r2k.runner.grid import combinations, parse_grid
 from r2k.runner.spec import RunSpec
 from r2k.runner.walkforward import make_windows, parse_duration, walk_forward
-from tests.util import assert_group_gone, needs_real_data, random_walk
+from tests.util import assert_group_gone, home_with, needs_real_data, random_walk
 
 DEFAULTS = {"window": 200, "risk_off": "CASH", "symbols": ["IWM", "SPY"], "x": 0.5}
 
@@ -47,14 +47,8 @@ def test_bad_grids_are_usage_errors(opt, msg):
 
 @pytest.fixture
 def synth_home(tmp_path, monkeypatch):
-    st_ = Store(tmp_path / "home")
-    for name, seed in (("IWM", 11), ("SPY", 12)):
-        st_.write("prices", name, random_walk(1500, seed=seed, start="2010-01-01"),
-                  Meta(name=name, kind="prices", source="csv:t", fetched_at="2025-01-01T00:00:00+00:00", adjustment="",
-                       start="", end="", rows=0, sha256=""))
-    monkeypatch.setenv("R2K_HOME", str(st_.root))
-    monkeypatch.chdir(tmp_path)
-    return st_
+    return home_with(tmp_path, monkeypatch, {name: random_walk(1500, seed=seed, start="2010-01-01")
+                                             for name, seed in (("IWM", 11), ("SPY", 12))})
 
 
 def test_cli_bad_grid_exits_2(synth_home):
