@@ -130,7 +130,7 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
             results[k] = exc
             continue
         weights, decide = fill_weights_at(len(calendar), positions, matrix)
-        ex = run_vector(make_plan(spec, rule, calendar, traded, schedule, weights, decide, arrays))
+        ex = run_vector(make_plan(spec, rule, calendar, traded, schedule, weights, decide, arrays), compiled=True)
         rets.append(flow_neutral_returns(ex.value, ex.flows if ex.flows is not None else flows))
         finals.append(float(ex.value[-1]))
         side, value = ex.trades.sides_and_values()

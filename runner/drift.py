@@ -6,20 +6,22 @@ same close invests. An asset is outside its band when ``|weight - target| > band
 fractions: 0.05 for 5 points) or ``> band_relative * target`` (relative); the check is strict, as
 Portfolio Visualizer words it ("more than 5 %").
 
-Compiled with numba because the vectorized executor calls it at every close inside its compiled
-loop; the backtrader executor calls the same function, so both rebalance on the same days.
+A kernel (runner.kernels) because the vectorized executor calls it at every close inside its loop
+(compiled by numba for a sweep's batches); the backtrader executor calls the same function, so
+both rebalance on the same days.
 """
 
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+
+from r2k.runner.kernels import kernel
 
 #: Excesses closer than this are a tie.
 TIE = 1e-12
 
 
-@njit(cache=True)
+@kernel
 def band_breach(q: np.ndarray, p: np.ndarray, w: np.ndarray, band: float, band_relative: float) -> int:
     """The asset furthest outside its band (by how much it exceeds it), or -1 when all are inside.
 

@@ -6,13 +6,13 @@ its decision dates (point-in-time), and lay out the cash-flow ledger. Executors 
 
 from __future__ import annotations
 
-import functools
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from r2k.data.errors import EngineError
+from r2k.runner.kernels import kernel, pick
 
 
 @dataclass
@@ -67,7 +67,7 @@ class Plan:
         out[0] = 0.0
         return out
 
-    def trade_days(self) -> np.ndarray:
+    def trade_days(self, *, compiled: bool = False) -> np.ndarray:
         """Closes at which orders are sized: decisions and deposits, minus decisions that cannot trade.
 
         A decision "100 % in the same asset as before" with no new cash cannot trade: after any
@@ -75,18 +75,10 @@ class Plan:
         trade. (With whole shares a price move can make room for another share, so none are
         skipped.) Both executors use this, so they size orders on the same days.
         """
-        return _compiled_trade_days()(self.weights, self.decide, self.arriving(), self.whole_shares)
+        return pick(_trade_days, compiled)(self.weights, self.decide, self.arriving(), self.whole_shares)
 
 
-@functools.cache
-def _compiled_trade_days():
-    """:func:`_trade_days` compiled, on first use: importing the plan (every run, a backtrader
-    Strategy's too, the CLI's parents) does not load numba; only executing a plan does."""
-    from numba import njit
-
-    return njit(cache=True)(_trade_days)
-
-
+@kernel
 def _trade_days(w: np.ndarray, decide: np.ndarray, arriving: np.ndarray, whole: bool) -> np.ndarray:
     """Plan.trade_days, one pass over the days (numpy's row reductions over a few assets cost
     more than the whole vectorized execution)."""

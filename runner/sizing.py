@@ -22,9 +22,10 @@ Buys are scaled down so that their cost, including commission and slippage, fits
 after the sells (minus a 1e-12 relative margin against float rounding: an "all cash" buy must
 never be rejected by the broker). Trades smaller than 1e-6 of the portfolio are skipped.
 
-Compiled with numba: the vectorized executor calls this at every fill inside its compiled loop
-(runner.vector_executor), and the backtrader executor calls the same code through
-``order_deltas``, so both trade identical share counts from one implementation.
+A kernel (runner.kernels): the vectorized executor calls it at every fill inside its loop (plain
+Python for a run, compiled by numba for a sweep's batches), and the backtrader executor calls the
+same code through ``order_deltas``, so every executor trades identical share counts from one
+implementation.
 """
 
 from __future__ import annotations
@@ -32,13 +33,14 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from numba import njit
+
+from r2k.runner.kernels import kernel
 
 CASH_MARGIN = 1e-12
 MIN_TRADE = 1e-6
 
 
-@njit(cache=True)
+@kernel
 def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float,
               invest_only: bool, whole: bool, unit: np.ndarray, delta: np.ndarray) -> None:
     """Write the deltas in account units (negative = sell) that move holdings ``q`` to ``w`` into
@@ -73,14 +75,14 @@ def size_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: fl
         elif delta[j] > 0:
             spend += delta[j] * p[j] * (1.0 + cost)
     available = (cash + proceeds) * (1.0 - CASH_MARGIN)
-    if spend > available:
+    if spend > available and spend > 0.0:  # nothing bought: nothing to scale (cash may sit below 0 by rounding)
         scale = max(available, 0.0) / spend
         for j in range(m):
             if delta[j] > 0:
                 delta[j] = float(math.floor(delta[j] * scale / unit[j])) * unit[j] if whole else delta[j] * scale
 
 
-@njit(cache=True)
+@kernel
 def _allocate(q: np.ndarray, p: np.ndarray, w: np.ndarray, held: float, amount: float, out: np.ndarray) -> None:
     """Dollars per asset (``out``) of a cash flow ``amount`` into (> 0) or out of (< 0) holdings ``q``.
 
@@ -134,7 +136,7 @@ def order_deltas(shares: np.ndarray, cash: float, prices: np.ndarray, weights: n
     return delta
 
 
-@njit(cache=True)
+@kernel
 def raise_into(q: np.ndarray, cash: float, p: np.ndarray, w: np.ndarray, cost: float, whole: bool,
                unit: np.ndarray, delta: np.ndarray) -> None:
     """Write the sells (negative deltas) that bring a negative ``cash`` back to 0 into ``delta``.

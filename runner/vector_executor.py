@@ -1,9 +1,9 @@
-"""The vectorized executor: the backtrader executor's accounting, compiled.
+"""The vectorized executor: the backtrader executor's accounting in one plain loop.
 
-It trades exactly what runner.bt_executor trades (the same compiled sizing function, the same
-order of operations), so the two agree to float rounding; it only skips backtrader's per-bar
-machinery. The day loop runs in numba: per day it is a handful of multiplications, so 25 years
-of bars cost tens of microseconds, and the work per fill is scalar arithmetic on a few assets.
+It trades exactly what runner.bt_executor trades (the same sizing function, the same order of
+operations), so the two agree to float rounding; it only skips backtrader's per-bar machinery.
+Per day the loop is a handful of multiplications: 25 years of bars cost ~20 ms in plain Python
+(a single run), tens of microseconds compiled by numba (a sweep's batches: runner.kernels).
 
 Order of operations on day i, matching Cerebro with cheat-on-open / coc:
 1. next-open fills of the previous close's decision, at ``opens[i]``;
@@ -23,15 +23,15 @@ Order of operations on day i, matching Cerebro with cheat-on-open / coc:
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
 
 from r2k.runner.drift import band_breach
 from r2k.runner.execution import Execution, TradeLog
+from r2k.runner.kernels import kernel, pick
 from r2k.runner.plan import Plan
 from r2k.runner.sizing import raise_into, size_into
 
 
-@njit(cache=True)
+@kernel
 def _fill(delta, prices, q, cash, cost, day, log_day, log_asset, log_delta, log_price, k):
     """Execute sells then buys at ``prices``; log them from row ``k``; return (cash, next row)."""
     for sells in (True, False):
@@ -48,7 +48,7 @@ def _fill(delta, prices, q, cash, cost, day, log_day, log_asset, log_delta, log_
     return cash, k
 
 
-@njit(cache=True)
+@kernel
 def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost, whole, units, next_open, band, band_rel,
          value, cash_hist, shares_hist, paid, log_day, log_asset, log_delta, log_price, ev_day, ev_asset, ev_weight):
     """The account day by day; returns (trades logged, depletion day or -1, band rebalances logged)."""
@@ -113,38 +113,10 @@ def _run(opens, closes, weights, decide, trade_day, arriving, wd, wr, cash, cost
     return k, depleted, e
 
 
-#: Source files whose compiled code numba builds into ``_run``. numba keys a cached function by its
-#: own file only, so after a change to sizing.py or drift.py alone the cached ``_run`` would keep
-#: running the old sizing (seen: a stale band check after editing drift.py).
-DEPENDENCIES = ("sizing.py", "drift.py")
-
-
-def flush_stale_cache() -> bool:
-    """Drop ``_run``'s cached machine code when a dependency's source changed; True if it did."""
-    import contextlib
-    import hashlib
-    from pathlib import Path
-
-    here = Path(__file__).resolve().parent
-    digest = hashlib.sha256(b"".join((here / f).read_bytes() for f in DEPENDENCIES)).hexdigest()
-    marker = Path(_run._cache.cache_path) / "vector_executor.deps"
-    try:
-        if marker.read_text(encoding="ascii") == digest:
-            return False
-    except OSError:
-        pass
-    _run._cache.flush()
-    with contextlib.suppress(OSError):  # a read-only install: nothing was cached there either
-        marker.write_text(digest, encoding="ascii")
-    return True
-
-
-flush_stale_cache()
-
-
-def run_vector(plan: Plan) -> Execution:
+def run_vector(plan: Plan, *, compiled: bool = False) -> Execution:
+    """Trade ``plan``; ``compiled`` runs the numba copy of the day loop (for batches: runner.kernels)."""
     n, m = len(plan.calendar), len(plan.assets)
-    trade_day = plan.trade_days()
+    trade_day = plan.trade_days(compiled=compiled)
     wd, wr = plan.withdrawals()
     value, cash_hist, shares, paid = np.empty(n), np.empty(n), np.empty((n, m)), np.zeros(n)
     days = n if plan.banded else int(np.count_nonzero(trade_day))
@@ -153,7 +125,7 @@ def run_vector(plan: Plan) -> Execution:
     log_delta, log_price = np.empty(capacity), np.empty(capacity)
     events = n if plan.banded else 0
     ev_day, ev_asset, ev_weight = np.empty(events, dtype=np.int64), np.empty(events, dtype=np.int64), np.empty(events)
-    k, depleted, e = _run(np.ascontiguousarray(plan.opens, dtype=np.float64),
+    k, depleted, e = pick(_run, compiled)(np.ascontiguousarray(plan.opens, dtype=np.float64),
                        np.ascontiguousarray(plan.closes, dtype=np.float64),
                        np.ascontiguousarray(plan.weights, dtype=np.float64), plan.decide, trade_day, plan.arriving(),
                        wd, wr, float(plan.flows[0]), float(plan.cost), bool(plan.whole_shares),

@@ -152,17 +152,3 @@ def test_month_end_drawdown_skips_falls_inside_a_month():
     assert depth == pytest.approx(0.945 / 1.05 - 1) and peak == pd.Timestamp("2020-01-31")
     assert trough == pd.Timestamp("2020-02-28")
     assert max_drawdown(returns, "2020-01-01")[0] == pytest.approx(-0.2)
-
-
-def test_vector_executor_drops_its_cache_when_sizing_changes():
-    """numba caches _run by its own file only; a changed sizing.py or drift.py must recompile it."""
-    from pathlib import Path
-
-    from r2k.runner import vector_executor as v
-
-    marker = Path(v._run._cache.cache_path) / "vector_executor.deps"
-    v.flush_stale_cache()
-    assert marker.is_file() and not v.flush_stale_cache()  # unchanged sources: the cache is kept
-    marker.write_text("an older sizing.py", encoding="ascii")
-    assert v.flush_stale_cache()  # changed: flushed, and the marker says what it was compiled from
-    assert not v.flush_stale_cache()
