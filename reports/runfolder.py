@@ -190,6 +190,21 @@ def manifest(result) -> dict:
     }
 
 
+def dated_csv(frame, path: Path, float_format: str) -> None:
+    """Write ``frame`` (a DatetimeIndex of days) as CSV with a ``date`` column of YYYY-MM-DD.
+
+    numpy formats the dates in one C call; ``to_csv(date_format=...)`` calls strftime per row,
+    which was a fifth of a run's time over four 25-year files. Same bytes
+    (tests/test_runfolder_csv.py).
+    """
+    import numpy as np
+    import pandas as pd
+
+    out = frame.copy(deep=False)
+    out.index = pd.Index(np.datetime_as_string(frame.index.values, unit="D"), name="date")
+    out.to_csv(path, float_format=float_format)
+
+
 def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str | None = None) -> Path:
     """Write metrics, CSVs, manifest and (optionally) the tear sheet of ``result`` to ``target``.
 
@@ -202,10 +217,9 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
 
     def fill(folder: Path) -> None:
         write_json(folder / "metrics.json", result.metrics)
-        r = result.returns.rename("return").rename_axis("date")
-        r.to_frame().to_csv(folder / "returns.csv", date_format="%Y-%m-%d", float_format="%.12g")
-        result.equity.rename_axis("date").to_csv(folder / "equity.csv", date_format="%Y-%m-%d", float_format="%.10g")
-        result.positions.rename_axis("date").to_csv(folder / "positions.csv", date_format="%Y-%m-%d", float_format="%.10g")
+        dated_csv(result.returns.rename("return").to_frame(), folder / "returns.csv", "%.12g")
+        dated_csv(result.equity, folder / "equity.csv", "%.10g")
+        dated_csv(result.positions, folder / "positions.csv", "%.10g")
         result.trades.to_csv(folder / "trades.csv", index=False, float_format="%.10g")
         result.cashflows.to_csv(folder / "cashflows.csv", index=False, float_format="%.10g")
         result.decisions.to_csv(folder / "decisions.csv", index=False)
@@ -213,8 +227,7 @@ def write_run_folder(result, target: Path, *, tearsheet: bool = True, basis: str
             from r2k.reports.real import deflator, real_table
 
             value = result.equity["value"]
-            real_table(value, deflator(result.cpi, value.index)).to_csv(
-                folder / "real.csv", date_format="%Y-%m-%d", float_format="%.10g")
+            dated_csv(real_table(value, deflator(result.cpi, value.index)), folder / "real.csv", "%.10g")
         write_json(folder / "manifest.json", manifest(result))
         if tearsheet:
             result.tearsheet(folder / "tearsheet.html")
