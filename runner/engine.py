@@ -66,12 +66,16 @@ def flow_neutral_returns(value: np.ndarray, flows: np.ndarray) -> np.ndarray:
     return r
 
 
-def execute(plan: Plan, engine: str) -> Execution:
-    """Trade a plan with the chosen executor (both give the same account to float rounding)."""
+def execute(plan: Plan, engine: str, *, compiled: bool = False) -> Execution:
+    """Trade a plan with the chosen executor (both give the same account to float rounding).
+
+    ``compiled``: the vector executor's numba copy, for callers that execute many plans in one
+    process (a sweep's combinations, a simulation's paths); one run is faster in plain Python
+    (runner.kernels)."""
     if engine == "vector":
         from r2k.runner.vector_executor import run_vector
 
-        return run_vector(plan)
+        return run_vector(plan, compiled=compiled)
     from r2k.runner.bt_executor import run_backtrader
 
     return run_backtrader(plan)
@@ -410,8 +414,10 @@ def units_of(inputs: Inputs, symbols: list[str]) -> np.ndarray:
 
 
 def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
-        warn: Callable[[str], None] | None = None, providers: dict | None = None) -> Result:
-    """Run one backtest end to end and return its Result (no files are written here)."""
+        warn: Callable[[str], None] | None = None, providers: dict | None = None, compiled: bool = False) -> Result:
+    """Run one backtest end to end and return its Result (no files are written here).
+
+    ``compiled`` as in :func:`execute` (a sweep's one-by-one combinations pass True)."""
     notes: list[str] = []
 
     def note(msg: str) -> None:
@@ -422,7 +428,7 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
     p = prepare(spec, store=store, offline=offline, note=note, providers=providers)
     decisions = p.decisions
     if p.plan is not None:
-        ex = execute(p.plan, p.spec.engine)
+        ex = execute(p.plan, p.spec.engine, compiled=compiled)
         if ex.rebalances:
             decisions = with_band_rebalances(decisions, p.plan, ex.rebalances)
     else:
@@ -433,7 +439,7 @@ def run(spec: RunSpec, *, store: Store | None = None, offline: bool = False,
         for msg in ex.rejected:
             note(f"order not filled: {msg}")
     result = _result(p.spec, p.cls, p.description, p.params, p.inputs, p.traded, p.flows, ex, decisions, notes,
-                     p.schedule, p.plan)
+                     p.schedule, p.plan, compiled=compiled)
     return finish(result, p.cls)
 
 
@@ -482,7 +488,8 @@ def cashflow_table(calendar: pd.DatetimeIndex, flows: np.ndarray) -> pd.DataFram
     return pd.DataFrame({"date": calendar[keep].strftime("%Y-%m-%d"), "amount": flows[keep]})
 
 
-def outcome(plan: Plan | None, ex: Execution, schedule: Schedule | None, spec: RunSpec) -> dict:
+def outcome(plan: Plan | None, ex: Execution, schedule: Schedule | None, spec: RunSpec, *,
+            compiled: bool = False) -> dict:
     """What the withdrawal plan became for one account: withdrawn, depletion date, the rates.
 
     The safe and perpetual withdrawal rates (fixed-dollar plans only) are taken over the same
@@ -498,7 +505,7 @@ def outcome(plan: Plan | None, ex: Execution, schedule: Schedule | None, spec: R
     if spec.withdraw > 0 and plan is not None:
         from r2k.runner.vector_executor import run_vector
 
-        dry = run_vector(replace(plan, withdraw=None, withdraw_rate=None))
+        dry = run_vector(replace(plan, withdraw=None, withdraw_rate=None), compiled=compiled)
         r0 = flow_neutral_returns(dry.value, dry.flows)
         safe, perpetual = withdrawal_rates(r0, schedule, float(dry.value[schedule.phase_start]), spec.every)
         out["safe_withdrawal_rate"] = safe
@@ -507,7 +514,7 @@ def outcome(plan: Plan | None, ex: Execution, schedule: Schedule | None, spec: R
 
 
 def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: Execution, decision_rows, notes,
-            schedule: Schedule | None = None, plan: Plan | None = None) -> Result:
+            schedule: Schedule | None = None, plan: Plan | None = None, *, compiled: bool = False) -> Result:
     calendar = inputs.calendar
     actual = ex.flows if ex.flows is not None else flows
     rets = pd.Series(flow_neutral_returns(ex.value, actual), index=calendar[1:], name="return")
@@ -515,14 +522,14 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
     bench_outcome = None
     if spec.benchmark:
         bench_plan = benchmark_plan(spec, inputs, flows, schedule)
-        bex = execute(bench_plan, "vector")
+        bex = execute(bench_plan, "vector", compiled=compiled)
         bench_value = pd.Series(bex.value, index=inputs.calendar, name=spec.benchmark)
         bench_trades = pd.DataFrame(list(bex.trades), columns=TRADE_COLUMNS)
         bench_actual = bex.flows
         bench_rets = pd.Series(flow_neutral_returns(bex.value, bench_actual), index=calendar[1:],
                                name=spec.benchmark)
         bench_flows = cashflow_table(calendar, bench_actual)
-        bench_outcome = outcome(bench_plan, bex, schedule, spec)
+        bench_outcome = outcome(bench_plan, bex, schedule, spec, compiled=compiled)
     held = traded + ([spec.benchmark] if spec.benchmark and spec.benchmark not in traded else [])
     units = {s: pd.Series(u, index=calendar) for s, u in zip(held, units_of(inputs, held).T, strict=True)}
     if bench_trades is not None:
@@ -589,7 +596,7 @@ def _result(spec, cls, description, params, inputs: Inputs, traded, flows, ex: E
         cashflows=cashflow_table(calendar, actual),
         decisions=decision_rows, benchmark=bench_rets, benchmark_value=bench_value, rf=risk_free(spec, inputs),
         benchmark_trades=bench_trades, benchmark_cashflows=bench_flows,
-        outcome=outcome(plan, ex, schedule, spec), benchmark_outcome=bench_outcome, cpi=run_cpi(spec, inputs),
+        outcome=outcome(plan, ex, schedule, spec, compiled=compiled), benchmark_outcome=bench_outcome, cpi=run_cpi(spec, inputs),
         inputs=inputs_info,
         assumptions=assumptions, notes=notes,
         source=_source(cls),

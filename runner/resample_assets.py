@@ -96,8 +96,8 @@ def _signals(p) -> list[str]:
 def path_returns(a: AssetSetup, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
     """The strategy's and the benchmark's daily flow-neutral returns on one synthetic history."""
     from r2k.data.symbols import CASH
-    from r2k.runner.engine import Inputs, _decide, execute, flow_neutral_returns
-    from r2k.runner.plan import Plan, build_weights
+    from r2k.runner.engine import Inputs, decide_all, execute, flow_neutral_returns
+    from r2k.runner.plan import Plan, fill_weights
 
     spec = a.spec
     closes = np.vstack([a.first_close, a.first_close * np.cumprod(a.close_ret[idx], axis=0)])
@@ -115,14 +115,15 @@ def path_returns(a: AssetSetup, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
     inputs = Inputs(calendar=cal, ohlc={s: ohlc[s] for s in a.traded}, stored=stored, stored_series={})
     rule = spec.strategy_class()(**spec.params)
     traded = list(a.traded)
-    decisions, _ = _decide(rule, inputs, traded, list(a.signals), [])
-    weights, decide = build_weights(cal, traded, decisions)
+    dates, matrix, _ = decide_all(rule, inputs, traded, list(a.signals), [])  # the rule's vectorized form if it has one
+    weights, decide = fill_weights(cal, dates, matrix)
+    band, band_relative = rule.drift_band()
     costs = dict(fill=spec.fill, commission=spec.commission_bps / 1e4, slippage=spec.slippage_bps / 1e4,
                  whole_shares=spec.whole_shares)
     plan = Plan(calendar=cal, assets=traded, opens=np.column_stack([ohlc[s]["open"].to_numpy() for s in traded]),
                 closes=np.column_stack([ohlc[s]["close"].to_numpy() for s in traded]), decide=decide,
-                weights=weights, flows=a.flows, **costs)
-    strat = flow_neutral_returns(execute(plan, "vector").value, a.flows)
+                weights=weights, flows=a.flows, band=band, band_relative=band_relative, **costs)
+    strat = flow_neutral_returns(execute(plan, "vector", compiled=True).value, a.flows)
     bench = None
     if spec.benchmark:
         n = len(cal)
@@ -131,5 +132,5 @@ def path_returns(a: AssetSetup, idx: np.ndarray) -> tuple[np.ndarray, np.ndarray
         b = ohlc[spec.benchmark]
         bplan = Plan(calendar=cal, assets=[spec.benchmark], opens=b[["open"]].to_numpy(), closes=b[["close"]].to_numpy(),
                      decide=first, weights=np.ones((n, 1)), flows=a.flows, **costs)
-        bench = flow_neutral_returns(execute(bplan, "vector").value, a.flows)
+        bench = flow_neutral_returns(execute(bplan, "vector", compiled=True).value, a.flows)
     return strat, bench

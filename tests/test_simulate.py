@@ -248,6 +248,20 @@ def test_assets_one_path_whole_history_block_reproduces_the_run(trend_run, real_
     assert sim.paths["benchmark_final_balance"].iloc[0] == pytest.approx(trend_run.benchmark_value.iloc[-1], rel=1e-9)
 
 
+def test_assets_whole_history_path_of_a_banded_portfolio_reproduces_the_run(real_home):
+    """A drift-band portfolio rebalances on synthetic prices as the run does (the path's plan
+    carries the rule's bands: without them the one-path history never rebalanced)."""
+    import r2k.runner as r2k
+    from r2k.data.store import Store
+
+    run = r2k.run("portfolio", params={"weights": "IWM:60,TLT:40", "band": 5}, start="2005-01-03", end="2014-12-31",
+                  home=str(real_home), offline=True)
+    assert any(d.startswith("band") for d in run.decisions["label"])  # the run itself rebalanced on bands
+    sim = simulate(run, paths=1, years=None, block_months=_months(run), seed=1, resample="assets",
+                   store=Store(str(real_home)), offline=True)
+    assert sim.paths["final_balance"].iloc[0] == pytest.approx(run.equity["value"].iloc[-1], rel=1e-9)
+
+
 def test_assets_paths_make_the_rule_decide_again(trend_run, real_home):
     """With real resampling, the rule's returns are not a resample of the realised ones: on some
     path it holds cash on days history held IWM, or the reverse."""
