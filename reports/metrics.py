@@ -382,6 +382,11 @@ def positions_from_trades(trades: pd.DataFrame | None, dates: pd.DatetimeIndex) 
 # summary
 
 
+def _finite(x: float) -> float | None:
+    """A float, or None for NaN/inf (as :func:`_json` makes them)."""
+    return x if math.isfinite(x) else None
+
+
 def _json(value: Any) -> Any:
     """Python scalars only; NaN/inf become None so the dict survives ``json.dumps(allow_nan=False)``."""
     if value is None:
@@ -565,6 +570,17 @@ def summarize_many(
         else:
             g = 1.0 + total
             cagr_v = np.where(g <= 0, -1.0, np.abs(g) ** (1.0 / years_span) - 1.0)
+    # Python scalars for the whole batch at once (a row per combination is what a sweep keeps);
+    # the same values and rules as ``_json`` of the one-run summary
+    start_s, end_s = _json(start_ts), _json(end_ts)
+    has_dd = depth < 0.0
+    spots = np.unique(np.concatenate([peak_i[has_dd], trough[has_dd]]).astype(np.int64))
+    day_of = dict(zip(spots.tolist(), w_dates[spots].strftime("%Y-%m-%d"), strict=True))
+    best = years_r.max(axis=1).tolist() if years_r.shape[1] else [None] * k
+    worst = years_r.min(axis=1).tolist() if years_r.shape[1] else [None] * k
+    columns = {"total_return": total, "cagr": cagr_v, "volatility": vol, "sharpe": sharpe_v, "sortino": sortino_v}
+    lists = {key: [_finite(x) for x in np.asarray(v, dtype=float).tolist()] for key, v in columns.items()}
+    initial = _finite(float(initial_cash))
     out = []
     for j in range(k):
         final = float(final_values[j])
@@ -573,27 +589,26 @@ def summarize_many(
         elif years_span <= 0:
             turn = None
         else:
-            turn = _ratio(float(one_way[j]), float(mean_value[j])) / years_span
+            turn = _finite(_ratio(float(one_way[j]), float(mean_value[j])) / years_span)
         d = float(depth[j])
         row: dict[str, Any] = {
-            "start": start_ts, "end": end_ts, "initial_cash": float(initial_cash), "contributed": contributed,
-            "final_value": final, "gain": final - float(initial_cash) - contributed,
-            "total_return": float(total[j]), "cagr": float(cagr_v[j]), "volatility": float(vol[j]),
-            "sharpe": float(sharpe_v[j]), "sortino": float(sortino_v[j]),
-            "max_drawdown": d if d < 0.0 else 0.0,
-            "max_drawdown_start": w_dates[int(peak_i[j])] if d < 0.0 else None,
-            "max_drawdown_end": w_dates[int(trough[j])] if d < 0.0 else None,
-            "best_year": float(years_r[j].max()) if years_r.shape[1] else None,
-            "worst_year": float(years_r[j].min()) if years_r.shape[1] else None,
+            "start": start_s, "end": end_s, "initial_cash": initial, "contributed": _finite(contributed),
+            "final_value": _finite(final), "gain": _finite(final - float(initial_cash) - contributed),
+            **{key: lists[key][j] for key in columns},
+            "max_drawdown": _finite(d) if d < 0.0 else 0.0,
+            "max_drawdown_start": day_of[int(peak_i[j])] if d < 0.0 else None,
+            "max_drawdown_end": day_of[int(trough[j])] if d < 0.0 else None,
+            "best_year": _finite(best[j]) if best[j] is not None else None,
+            "worst_year": _finite(worst[j]) if worst[j] is not None else None,
             "trades": int(trades[j]), "turnover": turn, "stats_basis": basis,
         }
         if basis == "monthly":
             depth_m, peak_m, trough_m = month_end_drawdown(pd.Series(r[j], index=index), start_ts)
-            row.update(max_drawdown_month_end=depth_m, max_drawdown_month_end_start=peak_m,
-                       max_drawdown_month_end_end=trough_m)
+            row.update(max_drawdown_month_end=_json(depth_m), max_drawdown_month_end_start=_json(peak_m),
+                       max_drawdown_month_end_end=_json(trough_m))
         if with_xirr:
-            row["xirr"] = _xirr(list(flow_dates) + [end_ts], list(-flow_amounts) + [final])
-        out.append({key: _json(row[key]) for key in SUMMARY_KEYS if key in row})
+            row["xirr"] = _json(_xirr(list(flow_dates) + [end_ts], list(-flow_amounts) + [final]))
+        out.append({key: row[key] for key in SUMMARY_KEYS if key in row})
     return out
 
 

@@ -15,8 +15,7 @@ one-combination path, so the rows are the same whichever way a combination was c
 
 from __future__ import annotations
 
-import json
-from dataclasses import dataclass
+from dataclasses import dataclass, fields, replace
 from types import SimpleNamespace
 
 import numpy as np
@@ -53,12 +52,15 @@ def batchable(spec: RunSpec) -> bool:
     return has_targets(cls)
 
 
-def _group_key(spec: RunSpec, rule) -> str:
+def _settings(spec: RunSpec) -> tuple:
+    """Every field of ``spec`` but its parameters: what a run's shared work depends on besides the rule."""
+    return tuple(getattr(spec, f.name) for f in fields(spec) if f.name != "params")
+
+
+def _group_key(settings: tuple, rule) -> tuple:
     """Combinations with the same key share inputs, calendar, ledger and rf."""
-    shared = {k: v for k, v in spec.to_dict().items() if k != "params"}
-    data = {"assets": list(dict.fromkeys(rule.assets())), "signals": [canonical_symbol(s) for s in rule.signals()],
-            "series": [canonical_series(s) for s in rule.series()], "schedule": rule.schedule}
-    return json.dumps({"spec": shared, "data": data, "cls": repr(type(rule))}, sort_keys=True, default=str)
+    return (settings, tuple(dict.fromkeys(rule.assets())), tuple(canonical_symbol(s) for s in rule.signals()),
+            tuple(canonical_series(s) for s in rule.series()), rule.schedule, type(rule))
 
 
 def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | StrategyError | None]:
@@ -70,10 +72,16 @@ def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | Stra
     from r2k.runner.engine import make_rule, resolve_spec
 
     out: list[Outcome | StrategyError | None] = [None] * len(specs)
-    groups: dict[str, list[tuple[int, RunSpec, object]]] = {}
+    groups: dict[tuple, list[tuple[int, RunSpec, object]]] = {}
+    resolved: dict[tuple, tuple[RunSpec, tuple]] = {}  # resolving does not read the parameters: once per settings
     for i, spec in enumerate(specs):
         cls = spec.strategy_class()
-        spec = resolve_spec(spec, cls)
+        key = (_settings(spec), cls)
+        if key not in resolved:
+            settled = resolve_spec(replace(spec, params={}), cls)
+            resolved[key] = settled, _settings(settled)
+        settled, settings = resolved[key]
+        spec = replace(settled, params=spec.params)
         try:
             rule, _ = make_rule(cls, spec.params)
         except StrategyError as exc:
@@ -81,11 +89,22 @@ def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | Stra
             continue
         if any(rule.drift_band()):
             continue  # rebalancing on drift depends on the account: the engine's own path
-        groups.setdefault(_group_key(spec, rule), []).append((i, spec, rule))
+        groups.setdefault(_group_key(settings, rule), []).append((i, spec, rule))
     for members in groups.values():
         for i, res in zip([m[0] for m in members], _run_group(members, store, basis), strict=True):
             out[i] = res
     return out  # type: ignore[return-value]
+
+
+def _held_share(shares: np.ndarray, risky: list[int]) -> float | None:
+    """reports.metrics.exposure's "anything but cash": the share of days after the first holding a risky asset."""
+    if len(shares) < 2:
+        return None
+    if not risky:
+        return 0.0
+    nonzero = np.abs(shares[1:, risky]) > 0
+    held = nonzero[:, 0] if nonzero.shape[1] == 1 else nonzero.any(axis=1)
+    return np.count_nonzero(held) / len(held)
 
 
 def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) -> list[Outcome | StrategyError]:
@@ -114,14 +133,18 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     inputs = load_inputs(traded, signals, series_ids, spec0, store=store, offline=True, note=lambda m: None,
                          providers=None, typed=typed)
     calendar = inputs.calendar
+    n = len(calendar)
     schedule = build_schedule(calendar, spec0, run_cpi(spec0, inputs))
     flows = schedule.deposits
     history = history_for(rule0, inputs, traded, signals)
     arrays = plan_arrays(inputs, traded)
     positions = calendar.get_indexer(history.dates)
+    probe = np.zeros((len(positions), 0))
+    probed, decide_all = fill_weights_at(n, positions, probe)
+    every_day = decide_all if probed is probe else None  # a decision every day: nothing to carry forward
     results: list[Outcome | StrategyError | None] = [None] * len(members)
     ok: list[int] = []
-    rets, finals, n_trades, one_way, mean_value, exposures = [], [], [], [], [], []
+    values, finals, n_trades, one_way, mean_value, exposures = [], [], [], [], [], []
     risky = [j for j, sym in enumerate(traded) if sym != CASH]  # reports.metrics.exposure's "anything but cash"
     for k, (_, spec, rule) in enumerate(members):
         try:
@@ -129,20 +152,22 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
         except StrategyError as exc:
             results[k] = exc
             continue
-        weights, decide = fill_weights_at(len(calendar), positions, matrix)
+        if every_day is not None:
+            weights, decide = matrix, every_day
+        else:
+            weights, decide = fill_weights_at(n, positions, matrix)
         ex = run_vector(make_plan(spec, rule, calendar, traded, schedule, weights, decide, arrays), compiled=True)
-        rets.append(flow_neutral_returns(ex.value, ex.flows if ex.flows is not None else flows))
+        values.append((ex.value, ex.flows if ex.flows is not None else flows))
         finals.append(float(ex.value[-1]))
         side, value = ex.trades.sides_and_values()
         n_trades.append(len(side))
         one_way.append(min(float(value[side > 0].sum()), float(value[side < 0].sum())) if len(side) else 0.0)
         mean_value.append(float(np.mean(ex.value)))
-        held = (np.abs(ex.shares[1:, risky]) > 0).any(axis=1) if risky else np.zeros(len(calendar) - 1, bool)
-        exposures.append(float(held.mean()) if len(held) else None)
+        exposures.append(_held_share(ex.shares, risky))
         ok.append(k)
     if ok:
         cashflows = cashflow_table(calendar, flows)
-        matrix_r = np.vstack(rets)
+        matrix_r = np.vstack([flow_neutral_returns(v, f) for v, f in values])
         metrics = summarize_many(matrix_r, calendar[1:], start=calendar[0],
                                  initial_cash=float(cashflows["amount"].iloc[0]),
                                  final_values=np.array(finals), cashflows=cashflows, trades=np.array(n_trades),
@@ -155,4 +180,3 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
                 m["exposure"] = held
             results[k] = Outcome(m, row, index)
     return results  # type: ignore[return-value]
-

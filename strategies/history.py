@@ -116,15 +116,31 @@ class History:
         """
         k = self.known(symbol)
         s = self.sums(symbol)
-        ok = k >= window
-        lo = np.where(ok, k - window, 0)
-        out = np.where(ok, (s[k] - s[lo]) / window, np.nan)
+        ahead = self.shared(("sums_at_known", symbol), lambda: s[k])  # the same for every window
+        if self._steps(symbol):  # a close on every row (a daily rule): the window's start is a slice
+            warm = min(max(window - int(k[0]), 0), len(k))
+            lo = int(k[0]) + warm - window
+            out = np.empty(len(k))
+            out[:warm] = np.nan
+            out[warm:] = (ahead[warm:] - s[lo:lo + len(k) - warm]) / window
+        else:
+            ok = k >= window
+            out = (ahead - s[np.maximum(k - window, 0)]) / window
+            out[~ok] = np.nan
         last = self.last_close(symbol)
-        near = ok & (np.abs(last - out) <= TIE_RTOL * np.abs(last))
+        tol = self.shared(("tie_tolerance", symbol), lambda: TIE_RTOL * np.abs(last))
+        with np.errstate(invalid="ignore"):
+            near = np.abs(last - out) <= tol  # NaN (warm-up) compares False
         values = self._close_values[symbol]
         for i in np.flatnonzero(near):
             out[i] = exact_sma(values, int(k[i]), window)
         return out
+
+    def _steps(self, symbol: str) -> bool:
+        """Whether ``known(symbol)`` grows by exactly one close per row (then a window of the
+        running sums is a slice, not a gather)."""
+        k = self.known(symbol)
+        return self.shared(("steps", symbol), lambda: bool(len(k) and (np.diff(k) == 1).all()))
 
     def close_at_or_before(self, symbol: str, anchors: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Per row: (index, close) of the last close on or before ``anchors[i]`` (index -1: none).

@@ -88,3 +88,26 @@ def test_history_rows_hold_only_what_was_known(real_home):
     dff = pd.read_csv(real_data_dir() / "fred" / "DFF.csv", index_col="date", parse_dates=True)["value"]
     published = dff.index + pd.offsets.BDay(1)
     assert (h.published("DFF") == np.array([(published <= d).sum() for d in h.dates])).all()
+
+
+@pytest.mark.parametrize("window", [2, 7, 150, 200, 6_000, 100_000])
+def test_sma_slice_path_equals_the_gather_path_and_plain_means(real_home, window, monkeypatch):
+    """A daily History (one close per row) reads each window's start as a slice of the running
+    sums; rows with gaps gather it. Both give the same array bit for bit, and each row equals the
+    plain mean of the last ``window`` closes (numpy on the raw CSV, within rounding)."""
+    from r2k.strategies.history import History
+
+    rule, inputs, traded, signals, series = _inputs(real_home, "trend-filter", {})
+    h = history_for(rule, inputs, traded, signals)
+    assert h._steps("IWM")
+    fast = h.sma("IWM", window)
+    monkeypatch.setattr(History, "_steps", lambda self, symbol: False)
+    plain = history_for(rule, inputs, traded, signals).sma("IWM", window)
+    assert np.array_equal(fast, plain, equal_nan=True)
+    raw = pd.read_csv(real_data_dir() / "prices" / "IWM.csv", index_col="date", parse_dates=True)["adj_close"]
+    closes = raw.to_numpy()
+    known = np.searchsorted(raw.index.values, h.dates.values, side="right")
+    expect = np.array([closes[k - window:k].mean() if k >= window else np.nan for k in known])
+    assert np.isnan(fast).tolist() == np.isnan(expect).tolist()
+    ok = ~np.isnan(expect)
+    assert np.allclose(fast[ok], expect[ok], rtol=1e-9, atol=0)
