@@ -8,6 +8,7 @@ from pathlib import Path
 import pandas as pd
 
 from r2k.reports.runfolder import atomic_folder, write_json
+from r2k.reports.terminal import wrap_lines
 
 
 def _summary(returns: pd.Series, start: pd.Timestamp, cash: float, basis: str) -> dict:
@@ -89,5 +90,5 @@ def format_windows(wf, metric: str) -> str:
     ins = float((1 + wf.insample_returns).prod() - 1)
     lines.append(f"\nout-of-sample total return {100 * oos:.2f}%  vs in-sample best "
                  f"({', '.join(f'{k}={v}' for k, v in wf.insample_params.items())}) {100 * ins:.2f}% (hindsight)")
-    lines.append(decay_line(wf))
+    lines += wrap_lines([decay_line(wf)])  # 100 columns, as the table
     return "\n".join(lines)

@@ -14,7 +14,7 @@ from r2k.runner.cli_strategies import strategy_path_option
 
 
 def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-               slippage_bps, whole_shares, params, engine, rf="0", stats="daily"):
+               slippage_bps, whole_shares, params, engine, rf="0", stats="daily", symbol=None):
     """A validated RunSpec without the grid (the one spec builder); vector engine for rules unless told.
 
     The spec names a user strategy by a reference any worker process can import again
@@ -27,7 +27,7 @@ def _base_spec(strategy, strategy_path, start, end, cash, contribute, every, ben
     cls = strategy_of(strategy, registry)
     flags = {"start": start, "end": end, "cash": cash, "contribute": contribute, "every": every, "benchmark": benchmark,
              "fill": fill, "commission_bps": commission_bps, "slippage_bps": slippage_bps, "whole_shares": whole_shares,
-             "engine": engine, "rf": rf, "stats": stats, "params": parse_params(params)}
+             "engine": engine, "rf": rf, "stats": stats, "params": parse_params(params), "symbol": symbol}
     return cls, build_spec(cls, flags, registry=registry)
 
 
@@ -37,16 +37,17 @@ def _defaults(cls) -> dict:
     return param_defaults(cls)
 
 
-def _setup(metric, store, strategy, strategy_path, grid, *spec_args, stats: str = "daily"):
+def _setup(metric, store, strategy, strategy_path, grid, *spec_args, stats: str = "daily", symbol: str | None = None):
     """What sweep and walkforward share: check the metric, build the base spec, parse the grid."""
+    from r2k.data.errors import UsageError
     from r2k.runner.grid import parse_grid
     from r2k.runner.sweeps import METRICS
 
     if metric not in METRICS:
-        from r2k.data.errors import UsageError
-
         raise UsageError(f"--metric must be one of {', '.join(METRICS)}, not {metric!r}")
-    cls, base = _base_spec(strategy, strategy_path, *spec_args)
+    if symbol is not None and any(g.split("=", 1)[0].strip() == "symbol" for g in grid):
+        raise UsageError("--symbol and -g symbol=... both set the symbol; give one of them")
+    cls, base = _base_spec(strategy, strategy_path, *spec_args, symbol=symbol)
     base = replace(base, stats=stats)
     label = _label(cls)
     return cls, base, label, parse_grid(grid, _defaults(cls), label)
@@ -93,9 +94,10 @@ def _even_blocks(ctx, param, value: int) -> int:
 @_executor_options
 @engine_option("vector for allocation rules")
 @strategy_path_option
+@click.option("--symbol", default=None, help="Shorthand for -p symbol=S (as in r2k run).")
 @spec_options
 @store_option
-def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, task_timeout, workers, scheduler,
+def sweep(strategy, symbol, grid, metric, out, top, allow_shorter, cscv_blocks, yes, task_timeout, workers, scheduler,
           dask_local, engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps,
           slippage_bps, whole_shares, params, stats, rf, offline, store) -> None:
     """Run STRATEGY for every combination of the -g grid over one window and rank the results.
@@ -112,7 +114,7 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, tas
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
                                  benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf,
-                                 stats=stats)
+                                 stats=stats, symbol=symbol)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}}, sort_keys=True)
         out = Path("sweeps") / f"{label}-{hashlib.sha256(ident.encode()).hexdigest()[:10]}"
@@ -146,7 +148,10 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, tas
     if len(g) == 2:
         x, y = list(g)
         heatmap(res.rows, x, y, metric, out / "heatmap.png", f"{label}: {metric}, {window.text()}")
-    click.echo(f"sweep window {window.text()} ({window.why}); {len(res.rows)} combinations ranked over it")
+    from r2k.reports.terminal import wrap_lines  # the long sentences fit 100 columns, as the tables do
+
+    click.echo("\n".join(wrap_lines([f"sweep window {window.text()} ({window.why}); {len(res.rows)} combinations "
+                                      "ranked over it"])))
     click.echo(top_table(res.rows, list(g), metric, top))
     if res.baselines:
         click.echo("\nbaselines over the same window (not ranked):")
@@ -162,7 +167,7 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, tas
 
         panel(res.overfitting, out / "overfitting.png", f"{label}: overfitting, {window.text()}")
         click.echo(f"overfitting: {out / 'overfitting.json'}, {out / 'overfitting.png'}")
-        click.echo(f"\n{res.overfitting['verdict']}")
+        click.echo("\n" + "\n".join(wrap_lines([res.overfitting["verdict"]])))
     every = res.rows + res.shorter + res.baselines
     failed = [r for r in every if r.get("error")]
     if failed:  # the others are saved and ranked; the command still says it did not all succeed
@@ -183,9 +188,11 @@ def sweep(strategy, grid, metric, out, top, allow_shorter, cscv_blocks, yes, tas
 @_executor_options
 @engine_option("vector for allocation rules")
 @strategy_path_option
+@click.option("--symbol", default=None, help="Shorthand for -p symbol=S (as in r2k run).")
 @spec_options
 @store_option
-def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tearsheet, yes, workers, scheduler, dask_local,
+def walkforward(strategy, symbol, grid, train, test_len, expanding, metric, out, no_tearsheet, yes, workers, scheduler,
+                dask_local,
                 engine, strategy_path, start, end, cash, contribute, every, benchmark, fill, commission_bps, slippage_bps,
                 whole_shares, params, stats, rf, offline, store) -> None:
     """Walk-forward test of STRATEGY: pick the best -g combination on each training window, run it on the next."""
@@ -198,7 +205,7 @@ def walkforward(strategy, grid, train, test_len, expanding, metric, out, no_tear
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
                                  benchmark, fill, commission_bps, slippage_bps, whole_shares, params, engine, rf,
-                                 stats=stats)
+                                 stats=stats, symbol=symbol)
     if out is None:
         ident = json.dumps({"spec": base.to_dict(), "grid": {k: list(map(str, v)) for k, v in g.items()}, "train": train,
                             "test": test_len, "expanding": expanding, "metric": metric}, sort_keys=True)

@@ -67,14 +67,17 @@ def sweep_window(needs: list[set[str]], ranges: dict[str, tuple[pd.Timestamp, pd
     if union is None or len(union) < 2:
         raise UsageError(f"the sweep window {_fmt(lo)}..{_fmt(hi)} holds fewer than two trading days")
     ws, we = pd.Timestamp(union[0]), pd.Timestamp(union[-1])
-    if start or end:
-        why = "the explicit " + " and ".join(w for w, v in (("--start", start), ("--end", end)) if v)
+    # each end of the window is set by a flag or by the data; say which, for both ends
+    starts = [s for s in symbols if firsts[s] == firsts[late]]
+    ends = [s for s in symbols if lasts[s] == lasts[early]]
+    by_start = ("the explicit --start" if start else
+                f"{', '.join(starts)} data start{'s' if len(starts) == 1 else ''} {_fmt(firsts[late])}")
+    by_end = ("the explicit --end" if end else
+              f"{', '.join(ends)} data end{'s' if len(ends) == 1 else ''} {_fmt(lasts[early])}")
+    if start and end:
+        why = "the explicit --start and --end"
     else:
-        starts = [s for s in symbols if firsts[s] == firsts[late]]
-        ends = [s for s in symbols if lasts[s] == lasts[early]]
-        why = (f"common to all data the grid reads ({', '.join(symbols)}): "
-               f"{', '.join(starts)} data start{'s' if len(starts) == 1 else ''} {_fmt(firsts[late])}, "
-               f"{', '.join(ends)} data end{'s' if len(ends) == 1 else ''} {_fmt(lasts[early])}")
+        why = f"common to all data the grid reads ({', '.join(symbols)}): {by_start}, {by_end}"
     shorter: dict[int, tuple[pd.Timestamp, pd.Timestamp, str]] = {}
     for i, need in enumerate(needs):
         short = sorted(s for s in need if firsts[s] > ws or lasts[s] < we)

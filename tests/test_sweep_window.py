@@ -48,8 +48,19 @@ def test_every_combination_runs_over_the_common_window(home, tmp_path):
         assert float(r["total_return"]) == pytest.approx(frame["close"].iloc[-1] / frame["open"].iloc[1] - 1, rel=1e-9)
     about = json.loads((out / "sweep.json").read_text())
     assert (about["window"]["start"], about["window"]["end"]) == (f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}")
-    header = res.stdout.splitlines()[0]
+    header = first_paragraph(res.stdout)
     assert f"sweep window {start:%Y-%m-%d}..{end:%Y-%m-%d}" in header and "QQQ data starts" in header
+
+
+def first_paragraph(text: str) -> str:
+    """The first printed sentence, its wrapped continuation lines (indented by two) joined back."""
+    lines = text.splitlines()
+    out = [lines[0]]
+    for line in lines[1:]:
+        if not line.startswith("  "):
+            break
+        out.append(line.strip())
+    return " ".join(out)
 
 
 def test_a_combination_that_cannot_cover_the_window_is_a_usage_error(home, tmp_path):
@@ -72,7 +83,9 @@ def test_allow_shorter_reports_it_apart_and_never_ranks_it(home, tmp_path):
     assert by_role["trial"]["p.symbol"] == "IWM" and by_role["trial"]["start"] == "2012-06-01"
     assert by_role["shorter"]["p.symbol"] == "QQQ" and by_role["shorter"]["start"] == f"{LATE.index[0]:%Y-%m-%d}"
     ranked, _, rest = res.stdout.partition("shorter windows")
-    assert "QQQ" not in ranked.split("baselines")[0] and "QQQ" in rest
+    lines = ranked.split("baselines")[0].splitlines()
+    table = "\n".join(x for x in lines[1:] if not x.startswith("  "))  # the ranked rows, not the window sentence
+    assert "IWM" in table and "QQQ" not in table and "QQQ" in rest
     stats = json.loads((out / "overfitting.json").read_text()) if (out / "overfitting.json").exists() else None
     assert stats is None  # one trial: nothing to deflate (the shorter run is not a trial)
 
@@ -187,9 +200,9 @@ def test_vtwo_example_ranks_all_four_over_one_window(real_home, tmp_path):
     assert sorted(r["p.symbol"] for r in trials) == ["IWM", "QQQ", "SPY", "VTWO"]
     assert {r["start"] for r in trials} == {vtwo.iloc[0]}  # VTWO's first day limits everyone
     assert len({r["end"] for r in trials}) == 1
-    header = res.stdout.splitlines()[0]
+    header = first_paragraph(res.stdout)
     assert f"sweep window {vtwo.iloc[0]}.." in header and "VTWO data starts" in header
-    assert "deflated Sharpe probability" in res.stdout.splitlines()[-1]
+    assert "deflated Sharpe probability" in " ".join(res.stdout.split("\n\n")[-1].split())  # the verdict, last
 
 
 def test_walkforward_reports_in_and_out_of_sample_sharpe_per_fold(home, tmp_path):
@@ -215,7 +228,7 @@ def test_walkforward_reports_in_and_out_of_sample_sharpe_per_fold(home, tmp_path
     decay = windows["train_sharpe"].mean() - windows["test_sharpe"].mean()
     saved = json.loads((out / "metrics.json").read_text())["is_vs_oos_sharpe"]
     assert saved["decay"] == pytest.approx(decay, rel=1e-12) and saved["folds"] == len(windows)
-    assert f"decay {decay:.2f}" in res.stdout
+    assert f"decay {decay:.2f}" in " ".join(res.stdout.split())
 
 
 def test_the_heat_map_title_states_the_common_window(home, tmp_path, monkeypatch):

@@ -11,7 +11,7 @@ import pytest
 from r2k.data.store import Store
 from r2k.runner.engine import run
 from r2k.runner.spec import RunSpec
-from tests.util import invoke, put_prices, random_walk
+from tests.util import invoke, needs_real_data, one_line_error, put_prices, random_walk
 
 
 @pytest.fixture
@@ -237,3 +237,24 @@ def test_strategies_show_wraps_a_long_docstring_line(tmp_path):
     lines = res.stdout.splitlines()
     assert len(long) > 100 and max(len(x) for x in lines if not x.startswith("source:")) <= 100
     assert long in " ".join(x.strip() for x in lines) and "Short second line." in lines
+
+
+
+@needs_real_data
+def test_sweep_and_walkforward_sentences_fit_100_columns(real_home, tmp_path):
+    """The sweep's window sentence and verdict, and the walk-forward's decay line, were single lines
+    of up to 435 columns; they wrap (only lines holding a path may be longer: a path is not cut).
+    Both commands take --symbol as run does."""
+    env = {"R2K_HOME": str(real_home)}
+    sweep = invoke("sweep", "trend-filter", "--symbol", "IWM", "-g", "window=20:200:30", "--metric", "sharpe",
+                   "--start", "2006", "--offline", "--workers", "1", "--out", tmp_path / "sw", env=env)
+    walk = invoke("walkforward", "trend-filter", "--symbol", "IWM", "-g", "window=20:200:60", "--train", "3y",
+                  "--test", "1y", "--start", "2006", "--end", "2014", "--offline", "--no-tearsheet", "--workers", "1",
+                  "--out", tmp_path / "wf", env=env)
+    for res, words in ((sweep, ("sweep window 2006-01-03..", "data end", "zero-skill")), (walk, ("decay",))):
+        assert res.exit_code == 0, res.output
+        lines = [x for x in res.stdout.splitlines() if str(tmp_path) not in x]
+        assert max(len(x) for x in lines) <= 100, max(lines, key=len)
+        assert all(w in " ".join(res.stdout.split()) for w in words)
+    both = invoke("sweep", "trend-filter", "--symbol", "IWM", "-g", "symbol=IWM,SPY", "--offline", env=env)
+    assert one_line_error(both, 2) == "error: --symbol and -g symbol=... both set the symbol; give one of them"
