@@ -84,7 +84,8 @@ def test_allow_shorter_reports_it_apart_and_never_ranks_it(home, tmp_path):
     assert by_role["shorter"]["p.symbol"] == "QQQ" and by_role["shorter"]["start"] == f"{LATE.index[0]:%Y-%m-%d}"
     ranked, _, rest = res.stdout.partition("shorter windows")
     lines = ranked.split("baselines")[0].splitlines()
-    table = "\n".join(x for x in lines[1:] if not x.startswith("  "))  # the ranked rows, not the window sentence
+    head = 1 + next(i for i, x in enumerate(lines[1:]) if not x.startswith("  "))  # the window sentence's lines
+    table = "\n".join(lines[head:])  # the ranked rows
     assert "IWM" in table and "QQQ" not in table and "QQQ" in rest
     stats = json.loads((out / "overfitting.json").read_text()) if (out / "overfitting.json").exists() else None
     assert stats is None  # one trial: nothing to deflate (the shorter run is not a trial)
