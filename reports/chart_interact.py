@@ -32,6 +32,7 @@ label.logt{font-weight:400;font-size:12px;margin-left:12px}
 SCRIPT = r"""(function(){
 function fmt(v,f){if(v===null||v===undefined)return"-";
 if(f==="money")return"$"+v.toLocaleString("en-US",{minimumFractionDigits:2,maximumFractionDigits:2});
+if(f==="num")return v.toFixed(2);if(f==="count")return String(v);if(f==="mult")return v.toFixed(2)+"x";
 return(100*v).toFixed(2)+"%";}
 function near(px,x){var lo=0,hi=px.length-1;while(hi-lo>1){var m=(lo+hi)>>1;if(px[m]<x)lo=m;else hi=m;}
 return Math.abs(px[lo]-x)<=Math.abs(px[hi]-x)?lo:hi;}

@@ -45,7 +45,8 @@ def _num(v: float) -> str:
 
 
 def _json_values(v: np.ndarray, digits: int) -> list:
-    return [None if not math.isfinite(x) else round(float(x), digits) for x in v]
+    v = np.asarray(v, dtype=float)
+    return [x if x == x and abs(x) != math.inf else None for x in np.round(v, digits).tolist()]
 
 
 def _tick_label(v: float, fmt: str) -> str:
@@ -54,6 +55,10 @@ def _tick_label(v: float, fmt: str) -> str:
         if abs(v) >= 1e6:
             return f"${v / 1e6:,.{0 if v % 1e6 == 0 else 1}f}M"
         return f"${v:,.0f}"
+    if fmt in ("num", "count"):
+        return f"{v:g}"
+    if fmt == "mult":
+        return f"{v:g}x"
     return f"{100 * v:.0f}%"
 
 
@@ -84,18 +89,28 @@ class _Scale:
         return TOP + (self.b - t) / (self.b - self.a) * (H - TOP - BOTTOM)
 
 
+def _nums(v: np.ndarray) -> list[str]:
+    """:func:`_num` of every element, at list-comprehension speed (a chart has thousands of points)."""
+    out = [f"{x:.1f}" for x in np.where(np.isfinite(v), v, 0.0).tolist()]
+    return [t[:-2] if t.endswith(".0") else t for t in out]
+
+
 def _path(px: np.ndarray, py: np.ndarray, step: bool) -> str:
     """``M x y L x y ...``; a non-finite value breaks the line."""
+    py = np.asarray(py, dtype=float)
+    ok = np.isfinite(py).tolist()
+    xs, ys = _nums(np.asarray(px, dtype=float)), _nums(py)
+    yv = py.tolist()
     parts, pen = [], False
-    prev_y = None
-    for x, y in zip(px, py, strict=True):
-        if not math.isfinite(y):
-            pen, prev_y = False, None
+    prev = None
+    for i, good in enumerate(ok):
+        if not good:
+            pen, prev = False, None
             continue
-        if step and pen and prev_y is not None and y != prev_y:
-            parts.append(f"L{_num(x)} {_num(prev_y)}")
-        parts.append(f"{'L' if pen else 'M'}{_num(x)} {_num(y)}")
-        pen, prev_y = True, y
+        if step and pen and prev is not None and yv[i] != yv[prev]:
+            parts.append(f"L{xs[i]} {ys[prev]}")
+        parts.append(f"{'L' if pen else 'M'}{xs[i]} {ys[i]}")
+        pen, prev = True, i
     return "".join(parts)
 
 
@@ -156,14 +171,29 @@ def _figure(chart_id: str, title: str, body: str, legend: str, data: dict, *, sc
             f'<script type="application/json" class="chart-data">{blob}</script></figure>')
 
 
+def _bands(dates: pd.DatetimeIndex, px: np.ndarray, bands) -> str:
+    """Shaded date ranges (e.g. drawdown periods) behind the lines."""
+    t = dates.asi8.astype(float)
+    out = []
+    for lo, hi in bands or ():
+        a = float(np.interp(pd.Timestamp(lo).as_unit("ns").value, t, px))
+        b = float(np.interp(pd.Timestamp(hi).as_unit("ns").value, t, px))
+        out.append(f'<rect x="{_num(a)}" y="{TOP}" width="{_num(max(b - a, 0.6))}" height="{H - TOP - BOTTOM}" '
+                   'fill="#e8544e" fill-opacity="0.12"/>')
+    return "".join(out)
+
+
 def line_chart(chart_id: str, title: str, dates: pd.DatetimeIndex, series: list[Series], *, fmt: str,
-               log_option: bool = False, log_default: bool | None = None, include_zero: bool = True) -> str:
-    """A line chart of ``series`` (each on ``dates``); ``fmt`` is "money" or "pct".
+               log_option: bool = False, log_default: bool | None = None, include_zero: bool = True,
+               bands=None) -> str:
+    """A line chart of ``series`` (each on ``dates``); ``fmt`` is "money", "pct", "num" or "mult"
+    (a growth multiple, 2.5x).
 
     With ``log_option`` it is drawn on a linear and a log axis and the page switches between them;
     ``log_default`` (default: :func:`chart_rules.default_log` of the values) picks the one it opens on.
+    ``bands`` (pairs of dates) are shaded behind the lines.
     """
-    dates = pd.DatetimeIndex(dates)
+    dates = pd.DatetimeIndex(dates).as_unit("ns")  # the axis compares with nanosecond timestamps
     px = _x_pixels(dates)
     vals = [np.asarray(s.values, dtype=float) for s in series]
     finite = np.concatenate([v[np.isfinite(v)] for v in vals]) if vals else np.array([0.0])
@@ -196,11 +226,12 @@ def line_chart(chart_id: str, title: str, dates: pd.DatetimeIndex, series: list[
         cls = f"scale-{key}" if log_option else ""
         groups.append(f'<g class="{cls}">{_y_axis(scale, fmt)}{"".join(marks)}</g>')
     body = (f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{html.escape(title)}" font-size="11" fill="#333">'
-            f'{"".join(groups)}<g>{_x_axis(dates, px)}</g>'
+            f'{_bands(dates, px, bands)}{"".join(groups)}<g>{_x_axis(dates, px)}</g>'
             f'<line x1="{LEFT}" y1="{H - BOTTOM}" x2="{W - RIGHT}" y2="{H - BOTTOM}" stroke="#888"/>'
             f'<line class="guide" x1="0" y1="{TOP}" x2="0" y2="{H - BOTTOM}" stroke="#999" visibility="hidden"/></svg>')
-    digits = 2 if fmt == "money" else 6
-    data = {"fmt": fmt, "x": [f"{d:%Y-%m-%d}" for d in dates], "px": [round(float(p), 2) for p in px],
+    digits = 6 if fmt == "pct" else 4 if fmt in ("num", "mult") else 2
+    data = {"fmt": fmt, "x": np.datetime_as_string(dates.values, unit="D").tolist(),
+            "px": np.round(px, 2).tolist(),
             "series": [{"name": s.name, "y": _json_values(v, digits)} for s, v in zip(series, vals, strict=True)]}
     return _figure(chart_id, title, body, _legend(series, notes), data, scale="both" if log_option else None,
                    log_default=bool(log_default))
@@ -241,3 +272,40 @@ def bar_chart(chart_id: str, title: str, labels: list[str], series: list[Series]
     data = {"fmt": fmt, "x": list(labels), "px": [round(c, 2) for c in centers],
             "series": [{"name": s.name, "y": _json_values(v, 6)} for s, v in zip(series, vals, strict=True)]}
     return _figure(chart_id, title, body, _legend(series, [""] * len(series)), data, scale=None)
+
+
+def box_chart(chart_id: str, title: str, groups: list[tuple[str, np.ndarray]], color: str) -> str:
+    """One box per group (e.g. daily, weekly, ... returns): the box from the 25th to the 75th
+    percentile with the median across it, whiskers to the lowest and highest value. The hover box
+    reads the five numbers of the group under the pointer."""
+    labels = [g for g, _ in groups]
+    stats = np.array([np.quantile(np.asarray(v, dtype=float), [0, 0.25, 0.5, 0.75, 1]) if len(v) else [np.nan] * 5
+                      for _, v in groups], dtype=float).reshape(len(groups), 5)
+    finite = stats[np.isfinite(stats)]
+    lo, hi = (float(finite.min()), float(finite.max())) if finite.size else (-0.01, 0.01)
+    scale = _Scale(min(lo, 0.0), max(hi, 0.0), False)
+    n = max(len(groups), 1)
+    slot = (W - LEFT - RIGHT) / n
+    centers = [LEFT + slot * (g + 0.5) for g in range(n)]
+    marks = []
+    for g, c in enumerate(centers[: len(groups)]):
+        if not np.isfinite(stats[g]).all():
+            continue
+        mn, q1, med, q3, mx = (float(scale(np.array([x]))[0]) for x in stats[g])
+        half = slot * 0.22
+        marks.append(f'<line x1="{_num(c)}" y1="{_num(mx)}" x2="{_num(c)}" y2="{_num(mn)}" stroke="{color}"/>'
+                     f'<rect class="s" data-s="0" x="{_num(c - half)}" y="{_num(q3)}" width="{_num(2 * half)}" '
+                     f'height="{_num(max(q1 - q3, 0.6))}" fill="{color}" fill-opacity="0.35" stroke="{color}"/>'
+                     f'<line x1="{_num(c - half)}" y1="{_num(med)}" x2="{_num(c + half)}" y2="{_num(med)}" '
+                     f'stroke="{color}" stroke-width="2"/>')
+    xlabels = "".join(f'<text x="{_num(c)}" y="{H - BOTTOM + 17}" text-anchor="middle">{html.escape(lab)}</text>'
+                      for c, lab in zip(centers, labels, strict=False))
+    body = (f'<svg viewBox="0 0 {W} {H}" role="img" aria-label="{html.escape(title)}" font-size="11" fill="#333">'
+            f'<g>{_y_axis(scale, "pct")}</g><g>{"".join(marks)}</g><g>{xlabels}</g>'
+            f'<line x1="{LEFT}" y1="{H - BOTTOM}" x2="{W - RIGHT}" y2="{H - BOTTOM}" stroke="#888"/>'
+            f'<line class="guide" x1="0" y1="{TOP}" x2="0" y2="{H - BOTTOM}" stroke="#999" visibility="hidden"/></svg>')
+    names = ("lowest", "25th percentile", "median", "75th percentile", "highest")
+    data = {"fmt": "pct", "x": labels, "px": [round(c, 2) for c in centers],
+            "series": [{"name": nm, "y": _json_values(stats[:, k], 6)} for k, nm in enumerate(names)]}
+    legend = _legend([Series("25th to 75th percentile, median, lowest and highest", np.array([]), color)], [""])
+    return _figure(chart_id, title, body, legend, data, scale=None)

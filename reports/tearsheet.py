@@ -1,202 +1,175 @@
-"""quantstats HTML tear sheets, rendered offline and quietly.
+"""A run's HTML tear sheet, drawn by r2k itself: every number from r2k's metrics, every chart inline SVG.
 
-quantstats is the renderer, not the source of truth for our numbers (reports.metrics is). Traps
-avoided (pitfalls.md §3): the benchmark is always a Series (a ticker string makes quantstats
-download it, and offline it silently becomes zeros); dates are tz-naive; ``match_dates=False``
-so a strategy's leading flat days are not trimmed; the matplotlib font warning spam is
-silenced; ``output=`` is always given; the ``<title>`` is set to the run's name.
+It has every section quantstats 0.0.86's tear sheet had (listed in SECTIONS; the page keeps their
+element ids): the key performance metrics, end-of-year returns against the benchmark, the ten worst
+drawdowns, and fourteen charts (cumulative returns, the same on a log axis and volatility-matched,
+yearly returns, the distribution of monthly returns, daily returns, rolling beta, volatility,
+Sharpe and Sortino, the five worst drawdown periods, the underwater curve, the monthly returns
+heatmap, return quantiles).
+
+Why not quantstats any more: it recomputed what reports.metrics already knows with other
+conventions (252-day years, summed months, a drawdown that starts the day after the peak), and
+its import (1.5 s), metrics table (~3 s) and matplotlib figures (~4 s, the heatmap alone 2 s)
+were most of a run's time. Here the metrics are reports.metrics and reports.metrics_more, the
+charts reports.chart_svg (the compare page's drawing, with its hover values and legend toggles),
+and the monthly heatmap a plain HTML table with coloured cells: the same months, the same
+numbers, and nothing imported that the page does not use (no matplotlib, no scipy).
 """
 
 from __future__ import annotations
 
 import html
-import importlib
-import logging
-import re
-import sys
-import types
-import warnings
-from contextlib import contextmanager
+import math
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-#: The matplotlib backend the charts are drawn with (see reports/_tearsheet_backend.py).
-BACKEND = "module://r2k.reports._tearsheet_backend"
+from r2k.reports import metrics as M
+from r2k.reports import metrics_more as X
 
-#: Modules quantstats 0.0.86 imports at import time that an HTML tear sheet never touches:
-#: yfinance (only its download helper uses it; our benchmark is always a Series) and IPython's
-#: display (only its notebook reports use it). Together about 1.5 s of a cold import.
-DEFERRED = ("yfinance", "IPython", "IPython.display")
+#: The page's sections: element id -> heading. tests/test_tearsheet_page.py checks they are all there.
+SECTIONS = {
+    "metrics": "Key Performance Metrics",
+    "eoy": "EOY Returns vs Benchmark",
+    "ddinfo": "Worst 10 Drawdowns",
+    "returns": "Cumulative Returns",
+    "log_returns": "Cumulative Returns (Log Scaled)",
+    "vol_returns": "Cumulative Returns vs Benchmark (Volatility Matched)",
+    "eoy_returns": "EOY Returns",
+    "monthly_dist": "Distribution of Monthly Returns",
+    "daily_returns": "Daily Returns",
+    "rolling_beta": "Rolling Beta to Benchmark",
+    "rolling_vol": "Rolling Volatility (6 Months)",
+    "rolling_sharpe": "Rolling Sharpe (6 Months)",
+    "rolling_sortino": "Rolling Sortino (6 Months)",
+    "dd_periods": "Worst 5 Drawdown Periods",
+    "dd_plot": "Underwater Plot",
+    "monthly_heatmap": "Monthly Returns (%)",
+    "returns_dist": "Return Quantiles",
+}
+#: Sections drawn only against a benchmark.
+BENCHMARK_ONLY = ("vol_returns", "rolling_beta")
 
+STRATEGY_COLOR, BENCHMARK_COLOR = "#1f77b4", "#666666"
+MONTHS = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
-class _Deferred(types.ModuleType):
-    """Stands in for a module until something really uses it: the first attribute read imports
-    the real module (and puts it in ``sys.modules``). ``display`` and ``HTML`` are read by
-    quantstats' ``from IPython.display import ...`` at import time, so they are deferred too."""
-
-    def __init__(self, name: str):
-        super().__init__(name)
-        self.__dict__["_real"] = None
-        if name == "IPython.display":
-            self.__dict__["display"] = lambda *a, **k: self._load().display(*a, **k)
-            self.__dict__["HTML"] = lambda *a, **k: self._load().HTML(*a, **k)
-
-    def _load(self) -> types.ModuleType:
-        real = self.__dict__["_real"]
-        if real is None:
-            for name in DEFERRED:
-                if isinstance(sys.modules.get(name), _Deferred):
-                    del sys.modules[name]
-            real = self.__dict__["_real"] = importlib.import_module(self.__name__)
-        return real
-
-    def __getattr__(self, attr: str):
-        if attr.startswith("__"):
-            raise AttributeError(attr)
-        return getattr(self._load(), attr)
-
-
-def import_quantstats():
-    """``import quantstats`` without importing what a tear sheet does not use (see DEFERRED).
-
-    The stand-ins leave ``sys.modules`` right after, so any later ``import yfinance`` (a data
-    refresh) gets the real module; quantstats keeps its stand-in, which loads the real one if
-    it is ever used. tests/test_tearsheet_fast.py checks the page is unchanged.
-    """
-    if "quantstats" in sys.modules:
-        return sys.modules["quantstats"]
-    placed = [name for name in DEFERRED if name not in sys.modules]
-    for name in placed:
-        sys.modules[name] = _Deferred(name)
-    try:
-        import quantstats
-    finally:
-        for name in placed:
-            if isinstance(sys.modules.get(name), _Deferred):
-                del sys.modules[name]
-    return quantstats
-
-
-def _bars_at_index_positions():
-    """Context for the quantstats render: pandas bar plots put bar i at x=i, as quantstats expects.
-
-    pandas 3 draws a bar plot of a time series with a frequency at the periods' ordinals (GH#1918:
-    a year-end bar for 2019 at x=49, years since 1970). quantstats 0.0.86's "EOY Returns vs
-    Benchmark" (``_plotting/core.py`` ``plot_returns_bars``: ``df.plot(kind="bar")`` on year-end
-    resampled returns) then labels ticks 0..n-1 itself (``set_xticklabels`` / ``plt.xticks(arange(n))``),
-    so each year's bars sat one label to the right (<= 10 years) or far right of all labels (more).
-    ``x_compat`` is pandas' public switch back to positions 0..n-1. It only affects pandas' own
-    ``.plot``, which the tear sheet uses for this one chart (the others call matplotlib or seaborn),
-    and ``use`` restores the old value on exit. Checked by tests/test_tearsheet_eoy.py.
-    """
-    return pd.plotting.plot_params.use("x_compat", True)
-
-
-@contextmanager
-def _no_repeated_work():
-    """Context for the quantstats render: skip work quantstats 0.0.86 repeats, with the same results.
-
-    Three pure functions are short-cut for the length of one render (and put back on exit):
-
-    - ``stats.drawdown_details`` runs a pandas quantile per drawdown period (hundreds over 20
-      years), and the render asks for the strategy's three times (metrics table, worst-drawdowns
-      table, drawdown-periods chart): each distinct series is now computed once. A DataFrame is
-      done column by column, exactly as quantstats does it, so its columns share that cache;
-    - ``utils.aggregate_returns`` (monthly/yearly compounding through a Python-level groupby apply)
-      is asked for the same aggregation by several metrics (best, worst, win rate, averages, ...);
-    - ``utils._prepare_benchmark`` (15 calls) compares ``set(period)`` with ``set(benchmark.index)``,
-      building two sets of ~5,000 Timestamps each time, only to re-align a benchmark whose dates
-      differ: ours is already on exactly the returns' dates, which ``Index.equals`` sees at once.
-
-    The caches are keyed on the data's exact bytes (float64 values, dates, names) and hand every
-    caller its own copy. Together about a quarter of a render's CPU; the written page is byte for
-    byte the same (tests/test_tearsheet_fast.py). Functions a quantstats version lacks are left alone.
-    """
-    from quantstats import _compat, stats, utils
-
-    details = getattr(stats, "drawdown_details", None)
-    aggregate = getattr(utils, "aggregate_returns", None)
-    prepare = getattr(utils, "_prepare_benchmark", None)
-    concat = getattr(_compat, "safe_concat", None)
-    details_cache: dict = {}
-    aggregate_cache: dict = {}
-
-    def drawdown_details(drawdown):
-        if isinstance(drawdown, pd.DataFrame) and concat is not None:  # as quantstats: column by column
-            return concat({col: drawdown_details(drawdown[col]) for col in drawdown.columns}, axis=1)
-        key = _content_key(drawdown, named=False)  # a Series' result does not depend on its name
-        if key is None:
-            return details(drawdown)
-        if key not in details_cache:
-            details_cache[key] = details(drawdown)
-        return details_cache[key].copy()
-
-    def aggregate_returns(returns, period=None, compounded=True):
-        key = _content_key(returns, named=True)
-        if key is None or not (period is None or isinstance(period, str)):
-            return aggregate(returns, period, compounded)
-        key = (key, period, bool(compounded))
-        if key not in aggregate_cache:
-            aggregate_cache[key] = aggregate(returns, period, compounded)
-        return aggregate_cache[key].copy()
-
-    def prepare_benchmark(benchmark=None, period="max", rf=0.0, prepare_returns=True):
-        if (isinstance(period, pd.DatetimeIndex) and isinstance(benchmark, pd.Series)
-                and benchmark.index.equals(period)):
-            period = "max"  # equal indexes, so equal sets: quantstats would not re-align it anyway
-        return prepare(benchmark, period, rf, prepare_returns)
-
-    patches = [(stats, "drawdown_details", details, drawdown_details),
-               (utils, "aggregate_returns", aggregate, aggregate_returns),
-               (utils, "_prepare_benchmark", prepare, prepare_benchmark)]
-    patches = [p for p in patches if p[2] is not None]
-    try:
-        for mod, name, _, fast in patches:
-            setattr(mod, name, fast)
-        yield
-    finally:
-        for mod, name, original, _ in patches:
-            setattr(mod, name, original)
-
-
-def _content_key(x, *, named: bool) -> tuple | None:
-    """Equal exactly when two float64 Series/DataFrames on a DatetimeIndex hold the same data (None: no key)."""
-    if not isinstance(x, (pd.Series, pd.DataFrame)) or not isinstance(x.index, pd.DatetimeIndex):
-        return None
-    frame = x.to_frame() if isinstance(x, pd.Series) else x
-    if not all(str(t) == "float64" for t in frame.dtypes):
-        return None
-    names = (x.name if isinstance(x, pd.Series) else tuple(x.columns)) if named else None
-    try:
-        hash(names)
-    except TypeError:
-        return None
-    values = np.ascontiguousarray(frame.to_numpy(dtype="float64"))
-    return (type(x).__name__, names, str(x.index.tz), x.index.asi8.tobytes(), values.shape, values.tobytes())
-
-
-#: quantstats' metrics rows that r2k fills with its own numbers (reports.metrics), so the tear sheet
-#: says what the summary and metrics.json say. Marked with MARK on the page.
+#: Rows r2k's summary also shows: ``own`` (metrics.json's text) replaces the page's own computation
+#: for these, so that a ``--stats monthly`` run says on its tear sheet what its summary says.
 OWN_ROWS = ("Risk-Free Rate", "Time in Market", "Cumulative Return", "CAGR%", "Sharpe", "Sortino",
             "Volatility (ann.)", "Max Drawdown", "Max DD Date", "Max DD Period Start", "Max DD Period End")
-MARK = " *"
+
+#: The metrics table: (row label, kind) in order; None draws a separator. Kinds format the value.
+ROWS: tuple = (
+    ("Risk-Free Rate", "text"), ("Time in Market", "pct"), None,
+    ("Cumulative Return", "pct"), ("CAGR%", "pct"), None,
+    ("Sharpe", "num"), ("Prob. Sharpe Ratio", "pct"), ("Smart Sharpe", "num"), ("Sortino", "num"),
+    ("Smart Sortino", "num"), ("Sortino/√2", "num"), ("Smart Sortino/√2", "num"), ("Omega", "num"), None,
+    ("Max Drawdown", "pct"), ("Max DD Date", "text"), ("Max DD Period Start", "text"), ("Max DD Period End", "text"),
+    ("Longest DD Days", "int"), ("Volatility (ann.)", "pct"), ("R^2", "num"), ("Information Ratio", "num"),
+    ("Calmar", "num"), ("Skew", "num"), ("Kurtosis", "num"), ("Ulcer Performance Index", "num"),
+    ("Risk-Adjusted Return", "pct"), ("Risk-Return Ratio", "num"), None,
+    ("Avg. Return", "pct"), ("Avg. Win", "pct"), ("Avg. Loss", "pct"), ("Win/Loss Ratio", "num"),
+    ("Profit Ratio", "num"), None,
+    ("Expected Daily", "pct"), ("Expected Monthly", "pct"), ("Expected Yearly", "pct"), ("Kelly Criterion", "pct"),
+    ("Risk of Ruin", "pct"), ("Daily Value-at-Risk", "pct"), ("Expected Shortfall (cVaR)", "pct"), None,
+    ("Max Consecutive Wins", "int"), ("Max Consecutive Losses", "int"), ("Gain/Pain Ratio", "num"),
+    ("Gain/Pain (1M)", "num"), None,
+    ("Payoff Ratio", "num"), ("Profit Factor", "num"), ("Common Sense Ratio", "num"), ("CPC Index", "num"),
+    ("Tail Ratio", "num"), ("Outlier Win Ratio", "num"), ("Outlier Loss Ratio", "num"), None,
+    ("MTD", "pct"), ("3M", "pct"), ("6M", "pct"), ("YTD", "pct"), ("1Y", "pct"), ("3Y (ann.)", "pct"),
+    ("5Y (ann.)", "pct"), ("10Y (ann.)", "pct"), ("All-time (ann.)", "pct"), None,
+    ("Best Day", "pct"), ("Worst Day", "pct"), ("Best Month", "pct"), ("Worst Month", "pct"), ("Best Year", "pct"),
+    ("Worst Year", "pct"), None,
+    ("Avg. Drawdown", "pct"), ("Avg. Drawdown Days", "int"), ("Recovery Factor", "num"), ("Ulcer Index", "num"),
+    ("Serenity Index", "num"), None,
+    ("Avg. Up Month", "pct"), ("Avg. Down Month", "pct"), ("Win Days", "pct"), ("Win Month", "pct"),
+    ("Win Quarter", "pct"), ("Win Year", "pct"), None,
+    ("Beta", "num"), ("Alpha", "num"), ("Correlation", "pct"), ("Treynor Ratio", "num"),
+)
+#: Rows measured against the benchmark (shown in the strategy's column only).
+VERSUS = ("R^2", "Information Ratio", "Beta", "Alpha", "Correlation", "Treynor Ratio")
+
+
+def _fmt(value: Any, kind: str) -> str:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
+        return "-"
+    if kind == "pct":
+        return f"{100 * value:.2f}%"
+    if kind == "num":
+        return f"{value:.2f}"
+    if kind == "int":
+        return f"{int(round(value))}"
+    if isinstance(value, pd.Timestamp):
+        return "-" if pd.isna(value) else f"{value:%Y-%m-%d}"
+    return str(value)
 
 
 def _pct(x) -> str:
-    return "-" if x is None else f"{100 * x:.2f}%"
+    return _fmt(x, "pct")
 
 
 def _num(x) -> str:
-    return "-" if x is None else f"{x:.2f}"
+    return _fmt(x, "num")
+
+
+def metric_values(returns: pd.Series, start: Any, rf: float | pd.Series = 0.0, benchmark: pd.Series | None = None,
+                  exposure: float | None = None) -> dict[str, Any]:
+    """Row label -> value (fractions, floats, dates) of one column of the metrics table."""
+    r = M._clean(returns)
+    dd = M.max_drawdown(r, start)
+    periods = X.drawdown_periods(r, start)
+    sortino, smart_sortino = M.sortino(r, rf), X.smart_sortino(r, rf)
+    months, years = X.period_returns(r, "month"), X.period_returns(r, "year")
+    t = X.trailing(r, start)
+    out = {
+        "Risk-Free Rate": "DFF (daily)" if isinstance(rf, pd.Series) else f"{100 * float(rf):g}%",
+        "Time in Market": exposure, "Cumulative Return": M.total_return(r), "CAGR%": M.cagr(r, start),
+        "Sharpe": M.sharpe(r, rf), "Prob. Sharpe Ratio": X.prob_sharpe(r, rf), "Smart Sharpe": X.smart_sharpe(r, rf),
+        "Sortino": sortino, "Smart Sortino": smart_sortino, "Sortino/√2": sortino / math.sqrt(2),
+        "Smart Sortino/√2": smart_sortino / math.sqrt(2), "Omega": X.omega(r, rf),
+        "Max Drawdown": dd[0], "Max DD Date": dd[2], "Max DD Period Start": dd[1], "Max DD Period End": dd[3],
+        "Longest DD Days": float(periods["days"].max()) if len(periods) else None,
+        "Volatility (ann.)": M.volatility(r), "Calmar": X.calmar(r, start), "Skew": X.skew(r),
+        "Kurtosis": X.kurtosis(r), "Ulcer Performance Index": X.ulcer_performance(r, start, rf),
+        "Risk-Adjusted Return": X.risk_adjusted_return(r, start, exposure), "Risk-Return Ratio": X.risk_return_ratio(r),
+        "Avg. Return": X.avg_return(r), "Avg. Win": X.avg_win(r), "Avg. Loss": X.avg_loss(r),
+        "Win/Loss Ratio": X.payoff_ratio(r), "Profit Ratio": X.profit_ratio(r),
+        "Expected Daily": X.expected_return(r, "day"), "Expected Monthly": X.expected_return(r, "month"),
+        "Expected Yearly": X.expected_return(r, "year"), "Kelly Criterion": X.kelly(r),
+        "Risk of Ruin": X.risk_of_ruin(r), "Daily Value-at-Risk": X.value_at_risk(r),
+        "Expected Shortfall (cVaR)": X.expected_shortfall(r),
+        "Max Consecutive Wins": X.longest_streak(r, True), "Max Consecutive Losses": X.longest_streak(r, False),
+        "Gain/Pain Ratio": X.gain_to_pain(r, "day"), "Gain/Pain (1M)": X.gain_to_pain(r, "month"),
+        "Payoff Ratio": X.payoff_ratio(r), "Profit Factor": X.profit_factor(r),
+        "Common Sense Ratio": X.common_sense_ratio(r), "CPC Index": X.cpc_index(r), "Tail Ratio": X.tail_ratio(r),
+        "Outlier Win Ratio": X.outlier_win_ratio(r), "Outlier Loss Ratio": X.outlier_loss_ratio(r),
+        "MTD": t.get("MTD"), "3M": t.get("3M"), "6M": t.get("6M"), "YTD": t.get("YTD"), "1Y": t.get("1Y"),
+        "3Y (ann.)": t.get("3Y"), "5Y (ann.)": t.get("5Y"), "10Y (ann.)": t.get("10Y"),
+        "All-time (ann.)": t.get("All"),
+        "Best Day": float(r.max()) if len(r) else None, "Worst Day": float(r.min()) if len(r) else None,
+        "Best Month": float(months.max()) if len(months) else None,
+        "Worst Month": float(months.min()) if len(months) else None,
+        "Best Year": float(years.max()) if len(years) else None, "Worst Year": float(years.min()) if len(years) else None,
+        "Avg. Drawdown": float(periods["depth"].mean()) if len(periods) else None,
+        "Avg. Drawdown Days": float(periods["days"].mean()) if len(periods) else None,
+        "Recovery Factor": X.recovery_factor(r, start), "Ulcer Index": X.ulcer_index(r, start),
+        "Serenity Index": X.serenity_index(r, start, rf),
+        "Avg. Up Month": X.avg_win(r, "month"), "Avg. Down Month": X.avg_loss(r, "month"),
+        "Win Days": X.win_rate(r, "day"), "Win Month": X.win_rate(r, "month"), "Win Quarter": X.win_rate(r, "quarter"),
+        "Win Year": X.win_rate(r, "year"),
+    }
+    if benchmark is not None:
+        out.update({"R^2": X.r_squared(r, benchmark), "Information Ratio": X.information_ratio(r, benchmark),
+                    "Beta": X.beta(r, benchmark), "Alpha": X.alpha(r, benchmark),
+                    "Correlation": X.correlation(r, benchmark), "Treynor Ratio": X.treynor(r, benchmark, start, rf)})
+    return out
 
 
 def own_cells(metrics: dict, returns: pd.Series, rf_text: str) -> dict[str, str]:
-    """quantstats row label -> r2k's value for one column (``metrics``: what metrics.json holds)."""
-    from r2k.reports.metrics import max_drawdown
-
-    recovery = max_drawdown(returns, metrics["start"])[3] if len(returns) else None
+    """Row label -> the summary's text for the rows it shares with the page (``metrics``: metrics.json)."""
+    recovery = M.max_drawdown(returns, metrics["start"])[3] if len(returns) else None
     return {
         "Risk-Free Rate": rf_text,
         "Time in Market": _pct(metrics.get("exposure")),
@@ -213,99 +186,261 @@ def own_cells(metrics: dict, returns: pd.Series, rf_text: str) -> dict[str, str]
 
 
 def own_numbers(result) -> dict:
-    """``render``'s ``own``, ``qs_rf`` and ``numbers_note`` for a finished Result (duck-typed):
-    the summary's numbers in the metrics table, quantstats' remaining rows on a stated rf."""
+    """``render``'s keyword arguments for a finished Result (duck-typed): the run's risk-free rate,
+    base date and time in market, the summary's own texts, and the note saying how numbers are made."""
     rf = getattr(result, "rf", 0.0)
-    if isinstance(rf, pd.Series):
-        qs_rf = float((1.0 + rf.mean()) ** 252 - 1.0) if len(rf) else 0.0
-        rf_text, qs_rf_text = "DFF (daily)", f"{100 * qs_rf:.2f}% a year (the window's average DFF)"
-    else:
-        qs_rf = float(rf)
-        rf_text, qs_rf_text = f"{100 * qs_rf:g}%", f"{100 * qs_rf:g}% a year"
-    own = {result.label or result.spec.strategy: own_cells(result.metrics, result.returns, rf_text)}
+    rf_text = "DFF (daily)" if isinstance(rf, pd.Series) else f"{100 * float(rf):g}%"
+    name = result.label or result.spec.strategy
+    own = {name: own_cells(result.metrics, result.returns, rf_text)}
+    exposure = {name: result.metrics.get("exposure")}
     bench_title = result.benchmark_label() if hasattr(result, "benchmark_label") else None
     if result.benchmark is not None and result.benchmark_metrics and bench_title:
         own[bench_title] = own_cells(result.benchmark_metrics, result.benchmark, rf_text)
+        exposure[bench_title] = result.benchmark_metrics.get("exposure")
     basis = result.metrics.get("stats_basis", "daily")
-    note = (f"rows marked{MARK} ({', '.join(OWN_ROWS)}) are r2k's own numbers, the same as the summary and "
-            f"metrics.json ({basis} returns; CAGR over calendar days / 365.25; Sharpe and Sortino with the run's "
-            "risk-free rate; max drawdown from the peak, its dates peak, trough and recovery; time in market from "
-            "the positions, days holding anything but cash). The other rows, tables and charts are quantstats' "
-            f"own: a constant risk-free rate of {qs_rf_text}, years of 252 trading days, and drawdown tables "
-            "that start on the first day below the peak, so they can differ")
-    return {"own": own, "qs_rf": qs_rf, "numbers_note": note}
+    return {"own": own, "rf": rf, "start": result.start, "exposure": exposure, "numbers_note": numbers_note(basis)}
 
 
-def _own_rows(text: str, own: dict[str, dict[str, str]]) -> str:
-    """Put r2k's values into quantstats' "Key Performance Metrics" table, by column title and row label."""
-    m = re.search(r"(<h3>Key Performance Metrics</h3>\s*<table>)(.*?)(</table>)", text, flags=re.S)
-    if not m:
-        return text
-    table = m.group(2)
-    heads = [html.unescape(h) for h in re.findall(r"<th>(.*?)</th>", table.split("</thead>")[0], flags=re.S)]
-    cols = {i: own[h] for i, h in enumerate(heads) if h in own}
+def numbers_note(basis: str = "daily", extra: str = "") -> str:
+    """What the page's numbers are (the "numbers" line under the title)."""
+    return ("every number on this page is r2k's own (reports.metrics and reports.metrics_more, formulas in their "
+            f"docstrings); the rows the summary also shows are metrics.json's ({basis} returns), the others use the "
+            "daily returns: CAGR over calendar days / 365.25, months, quarters and years compounded from the days, "
+            "Sharpe, Sortino and their variants with the run's risk-free rate, drawdowns from the peak (their dates "
+            "peak, trough and recovery), time in market from the positions (days holding anything but cash), rolling "
+            "charts over 126 and 252 trading days" + (f"; {extra}" if extra else ""))
 
-    def row(r: re.Match) -> str:
-        cells = re.findall(r"<td>(.*?)</td>", r.group(0), flags=re.S)
-        label = html.unescape(cells[0]) if cells else ""
-        if label not in OWN_ROWS or not cols:
-            return r.group(0)
-        for i, values in cols.items():
-            if i < len(cells):
-                cells[i] = html.escape(values[label])
-        cells[0] = html.escape(label + MARK)
-        return "<tr>" + "".join(f"<td>{c}</td>" for c in cells) + "</tr>"
 
-    table = re.sub(r"<tr><td>.*?</tr>", row, table, flags=re.S)
-    return text[: m.start(2)] + table + text[m.end(2):]
+# --------------------------------------------------------------------------------------------
+# tables
+
+
+def _metrics_table(cols: list[tuple[str, dict[str, Any]]], own: dict[str, dict[str, str]]) -> str:
+    head = "".join(f"<th>{html.escape(t)}</th>" for t, _ in cols)
+    body = []
+    for row in ROWS:
+        if row is None:
+            body.append(f'<tr><td colspan="{len(cols) + 1}"><hr></td></tr>')
+            continue
+        label, kind = row
+        cells = []
+        for title, values in cols:
+            text = own.get(title, {}).get(label) if label in OWN_ROWS else None
+            cells.append(text if text is not None else _fmt(values.get(label), kind))
+        body.append(f"<tr><td>{html.escape(label)}</td>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells)
+                    + "</tr>")
+    return f"<table><thead><tr><th>Metric</th>{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+
+
+def _eoy_table(r: pd.Series, b: pd.Series | None, names: tuple[str, str | None]) -> str:
+    ys = M.calendar_year_returns(r)
+    if b is None:
+        cum = (1.0 + ys).cumprod() - 1.0
+        rows = "".join(f"<tr><td>{y}</td><td>{_pct(v)}</td><td>{_pct(cum[y])}</td></tr>" for y, v in ys.items())
+        return ("<h3>EOY Returns</h3><table><thead><tr><th>Year</th><th>Return</th><th>Cumulative</th></tr></thead>"
+                f"<tbody>{rows}</tbody></table>")
+    yb = M.calendar_year_returns(b).reindex(ys.index)
+    rows = []
+    for y, v in ys.items():
+        bv = yb[y]
+        mult = v / bv if bv else math.nan
+        rows.append(f"<tr><td>{y}</td><td>{_pct(bv)}</td><td>{_pct(v)}</td><td>{_num(mult)}</td>"
+                    f"<td>{'+' if v > bv else '-'}</td></tr>")
+    return (f"<h3>{SECTIONS['eoy']}</h3><table><thead><tr><th>Year</th><th>{html.escape(names[1] or '')}</th>"
+            f"<th>{html.escape(names[0])}</th><th>Multiplier</th><th>Won</th></tr></thead>"
+            f"<tbody>{''.join(rows)}</tbody></table>")
+
+
+def _dd_table(periods: pd.DataFrame) -> str:
+    rows = "".join(f"<tr><td>{p.start:%Y-%m-%d}</td><td>{_fmt(p.end, 'text') if not pd.isna(p.end) else 'not yet'}"
+                   f"</td><td>{_pct(p.depth)}</td><td>{p.days}</td></tr>" for p in periods.head(10).itertuples())
+    return (f"<h3>{SECTIONS['ddinfo']}</h3><table><thead><tr><th>Started (peak)</th><th>Recovered</th>"
+            f"<th>Drawdown</th><th>Days</th></tr></thead><tbody>{rows}</tbody></table>")
+
+
+def _heat(v: float, scale: float) -> str:
+    """Background colour of a heatmap cell: red below zero, green above, white at zero."""
+    if not math.isfinite(v):
+        return "#ffffff"
+    t = min(abs(v) / scale, 1.0) if scale > 0 else 0.0
+    base = (214, 39, 40) if v < 0 else (44, 160, 44)
+    r, g, b = (round(255 + (c - 255) * t * 0.85) for c in base)
+    return f"#{r:02x}{g:02x}{b:02x}"
+
+
+def heatmap_table(returns: pd.Series, title: str) -> str:
+    """Each calendar month's compounded return (percent) in a year x month table, the year's return
+    last; cells coloured by sign and size (the colour scale tops out at the 95th percentile of |month|)."""
+    m = M.monthly_returns(returns)
+    years = M.calendar_year_returns(returns)
+    scale = float(np.quantile(np.abs(m.to_numpy()), 0.95)) if len(m) else 0.0
+    have = {(d.year, d.month): float(v) for d, v in m.items()}
+    out = []
+    for y in years.index:
+        cells = []
+        for k in range(1, 13):
+            v = have.get((y, k))
+            cells.append('<td></td>' if v is None else
+                         f'<td style="background:{_heat(v, scale)}">{100 * v:.2f}</td>')
+        yv = float(years[y])
+        out.append(f"<tr><th>{y}</th>{''.join(cells)}<td class=\"yr\" style=\"background:{_heat(yv, 2 * scale)}\">"
+                   f"{100 * yv:.2f}</td></tr>")
+    head = "".join(f"<th>{mo}</th>" for mo in MONTHS)
+    return (f'<figure class="heat"><figcaption>{html.escape(title)}</figcaption><table class="heatmap"><thead>'
+            f"<tr><th>Year</th>{head}<th>Year</th></tr></thead><tbody>{''.join(out)}</tbody></table></figure>")
+
+
+# --------------------------------------------------------------------------------------------
+# charts
+
+
+def _with_base(values: pd.Series, start: Any, base: float) -> pd.Series:
+    return pd.concat([pd.Series([base], index=pd.DatetimeIndex([M._ts(start)])), values])
+
+
+def _charts(r: pd.Series, b: pd.Series | None, start: Any, names: tuple[str, str | None],
+            periods: pd.DataFrame) -> dict[str, str]:
+    from r2k.reports import chart_svg as C
+
+    def line(name, values, bench=False):
+        if bench:
+            return C.Series(name, np.asarray(values, dtype=float), BENCHMARK_COLOR, width=1.2, dash="5 3")
+        return C.Series(name, np.asarray(values, dtype=float), STRATEGY_COLOR, width=1.4)
+
+    sname, bname = names
+    wealth = _with_base((1.0 + r).cumprod(), start, 1.0)
+    dates = wealth.index
+    bw = _with_base((1.0 + b).cumprod(), start, 1.0) if b is not None else None
+    out = {}
+    cum = [line(sname, wealth - 1.0)] + ([line(bname, bw - 1.0, True)] if bw is not None else [])
+    out["returns"] = C.line_chart("returns", SECTIONS["returns"], dates, cum, fmt="pct")
+    grow = [line(sname, wealth)] + ([line(bname, bw, True)] if bw is not None else [])
+    out["log_returns"] = C.line_chart("log_returns", SECTIONS["log_returns"] + " (growth of 1)", dates, grow,
+                                      fmt="mult", log_option=True, log_default=True, include_zero=False)
+    if b is not None:
+        sd_r, sd_b = float(r.std(ddof=1)), float(b.std(ddof=1))
+        k = sd_b / sd_r if sd_r > 0 else 1.0
+        matched = _with_base((1.0 + r * k).cumprod(), start, 1.0) - 1.0
+        out["vol_returns"] = C.line_chart(
+            "vol_returns", SECTIONS["vol_returns"] + f" ({sname} scaled by {k:.2f})", dates,
+            [line(f"{sname} x {k:.2f}", matched), line(bname, bw - 1.0, True)], fmt="pct")
+    ys = M.calendar_year_returns(r)
+    bars = [C.Series(sname, ys.to_numpy(dtype=float), STRATEGY_COLOR)]
+    if b is not None:
+        bars.append(C.Series(bname, M.calendar_year_returns(b).reindex(ys.index).to_numpy(dtype=float),
+                             BENCHMARK_COLOR))
+    out["eoy_returns"] = C.bar_chart("eoy_returns", SECTIONS["eoy_returns"], [str(y) for y in ys.index], bars)
+    months = M.monthly_returns(r)
+    bm = M.monthly_returns(b) if b is not None else None
+    both = np.concatenate([months.to_numpy()] + ([bm.to_numpy()] if bm is not None else []))
+    edges = np.linspace(float(both.min()), float(both.max()), 21) if both.size else np.linspace(-0.01, 0.01, 21)
+    mids = [(a + z) / 2 for a, z in zip(edges[:-1], edges[1:], strict=True)]
+    labels = [f"{100 * m + 0.0:.1f}%" if abs(m) >= 5e-4 else "0.0%" for m in mids]  # never "-0.0%"
+    hist = [C.Series(sname, np.histogram(months.to_numpy(), edges)[0].astype(float), STRATEGY_COLOR)]
+    if bm is not None:
+        hist.append(C.Series(bname, np.histogram(bm.to_numpy(), edges)[0].astype(float), BENCHMARK_COLOR))
+    out["monthly_dist"] = C.bar_chart("monthly_dist", SECTIONS["monthly_dist"] + " (count of months per bin)",
+                                      labels, hist, fmt="count")
+    out["daily_returns"] = C.line_chart("daily_returns", SECTIONS["daily_returns"], r.index, [line(sname, r)],
+                                        fmt="pct")
+    half, full = X.YEAR // 2, X.YEAR
+    if b is not None:
+        out["rolling_beta"] = C.line_chart(
+            "rolling_beta", SECTIONS["rolling_beta"] + " (6 and 12 months)", r.index,
+            [line(f"{sname}, 6 months", X.rolling_beta(r, b, half)),
+             C.Series(f"{sname}, 12 months", X.rolling_beta(r, b, full).to_numpy(dtype=float), "#ff7f0e", width=1.2)],
+            fmt="num")
+    for key, fn, fmt in (("rolling_vol", X.rolling_volatility, "pct"), ("rolling_sharpe", X.rolling_sharpe, "num"),
+                         ("rolling_sortino", X.rolling_sortino, "num")):
+        lines = [line(sname, fn(r, half))] + ([line(bname, fn(b, half), True)] if b is not None else [])
+        out[key] = C.line_chart(key, SECTIONS[key], r.index, lines, fmt=fmt)
+    worst = periods.head(5)
+    bands = [(p.start, p.end if not pd.isna(p.end) else dates[-1]) for p in worst.itertuples()]
+    out["dd_periods"] = C.line_chart("dd_periods", f"{sname}: {SECTIONS['dd_periods']} (shaded)", dates,
+                                     [line(sname, wealth - 1.0)], fmt="pct", bands=bands)
+    under = _with_base(M.drawdown_series(r), start, 0.0)
+    out["dd_plot"] = C.line_chart("dd_plot", SECTIONS["dd_plot"] + " (drawdown from the running peak)", dates,
+                                  [line(sname, under)], fmt="pct")
+    out["monthly_heatmap"] = heatmap_table(r, f"{sname}: {SECTIONS['monthly_heatmap']}")
+    groups = [(label, X.period_returns(r, p).to_numpy(dtype=float))
+              for label, p in (("Daily", "day"), ("Weekly", "week"), ("Monthly", "month"), ("Quarterly", "quarter"),
+                               ("Yearly", "year"))]
+    out["returns_dist"] = C.box_chart("returns_dist", f"{sname}: {SECTIONS['returns_dist']}", groups, STRATEGY_COLOR)
+    return out
+
+
+CSS = """
+body{font:13px/1.4 -apple-system,"Segoe UI",Helvetica,Arial,sans-serif;margin:30px;color:#000;background:#fff}
+.container{max-width:1200px;margin:auto}h1{font-size:22px;font-weight:400;margin:0}h1 dt{display:inline;
+margin-left:10px;font-size:14px}h3{margin:0 0 10px;font-weight:700}h4{color:grey;font-weight:400;margin:4px 0}
+hr{margin:25px 0;height:0;border:0;border-top:1px solid #ccc}#left{width:64%;float:left;margin-right:2%}
+#right{width:34%;float:right}table{margin:0 0 30px;border:0;border-spacing:0;width:100%}
+table td,table th{text-align:right;padding:3px 5px}table td:first-of-type,table th:first-of-type{text-align:left}
+table thead th{font-weight:700;background:#eee}td hr{margin:4px 0}.r2k-assumptions{margin:0 0 20px}
+table.heatmap{font-size:11px;table-layout:fixed}table.heatmap td,table.heatmap th{text-align:center;padding:3px 1px}
+table.heatmap td.yr{font-weight:700}figure.heat{margin:14px 0}figure.heat figcaption{font-weight:600;font-size:14px;
+margin-bottom:4px}.clear{clear:both}
+"""
 
 
 def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | None = None,
            assumptions: dict[str, str] | None = None, strategy_title: str | None = None,
            benchmark_title: str | None = None, own: dict[str, dict[str, str]] | None = None,
-           qs_rf: float = 0.0, numbers_note: str | None = None) -> Path:
+           rf: float | pd.Series = 0.0, numbers_note: str | None = None, start: Any = None,
+           exposure: dict[str, float | None] | None = None) -> Path:
     """Write a tear sheet for daily ``returns`` (optionally against ``benchmark``) to ``path``.
 
-    ``strategy_title`` / ``benchmark_title`` name the two series in the page's tables and legends
-    (the result's label and "SPY (same deposits)", never quantstats' "Strategy").
-
-    ``assumptions`` (fill timing, signal lag, price basis, costs, what cash earns) are shown
-    under the title, so the page says how its numbers were made.
-
-    ``own`` (column title -> row label -> text, see ``own_numbers``) replaces quantstats' values
-    in those metrics rows with r2k's, so the page and the summary agree; ``qs_rf`` is the annual
-    risk-free rate quantstats uses for the rest, and ``numbers_note`` says which rows are whose.
+    ``start`` is the run's base date (the close before the first return; default: the first
+    return's date minus one day). ``strategy_title`` / ``benchmark_title`` name the two columns and
+    lines. ``assumptions`` (fill timing, price basis, costs, ...) are listed under the title with
+    ``numbers_note``. ``own`` (column title -> row label -> text, see ``own_numbers``) gives the
+    summary's text for the rows it shares (OWN_ROWS); ``rf`` is the run's risk-free rate (annual
+    float or daily Series); ``exposure`` each column's time in market (None: not known).
     """
-    import matplotlib
+    from r2k.reports import chart_interact
 
-    matplotlib.use(BACKEND)  # Agg, minus a redundant redraw of every chart after it is saved
-    logging.getLogger("matplotlib.font_manager").setLevel(logging.ERROR)
-    with warnings.catch_warnings(), _bars_at_index_positions():
-        warnings.simplefilter("ignore")
-        qs = import_quantstats()
-
-        rets = returns.astype("float64").copy()
-        rets.index = pd.DatetimeIndex(rets.index).tz_localize(None)
-        bench = None
-        if benchmark is not None:
-            bench = benchmark.reindex(rets.index).fillna(0.0).astype("float64")
-            bench.name = benchmark.name or "Benchmark"
-        with _no_repeated_work():
-            names = {k: v for k, v in (("strategy_title", strategy_title), ("benchmark_title", benchmark_title)) if v}
-            qs.reports.html(rets, benchmark=bench, rf=float(qs_rf), output=str(path), title=title, match_dates=False,
-                            download_filename=path.name, **names)
-    text = path.read_text(encoding="utf-8")
-    text = re.sub(r"<title>.*?</title>", f"<title>{html.escape(title)}</title>", text, count=1, flags=re.S)
-    text = re.sub(r'<link rel="shortcut icon"[^>]*>', "", text)  # the only resource fetched from the web
-    text = text.replace('<body onload="save()">', "<body>")  # the template calls a function it never defines
-    text = text.replace("\ufe6a", "%")  # quantstats writes CAGR with a small percent sign most fonts lack
-    if own:
-        text = _own_rows(text, own)
-    if numbers_note:
-        assumptions = {**(assumptions or {}), "numbers": numbers_note}
-    if assumptions:
-        items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in assumptions.items())
-        block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>'
-        text = re.sub(r"(</h4>\s*<hr>)", lambda m: m.group(1) + block, text, count=1)
-    path.write_text(text, encoding="utf-8")
-    return path
+    r = M._clean(returns.astype("float64"))
+    r.index = pd.DatetimeIndex(r.index).tz_localize(None)
+    if r.empty:
+        raise ValueError("a tear sheet needs at least one return")
+    start = M._ts(start) if start is not None else r.index[0] - pd.Timedelta(days=1)
+    sname = strategy_title or (returns.name if isinstance(returns.name, str) else None) or "Strategy"
+    b = None
+    bname = None
+    if benchmark is not None:
+        b = benchmark.reindex(r.index).fillna(0.0).astype("float64")
+        bname = benchmark_title or (benchmark.name if isinstance(benchmark.name, str) else None) or "Benchmark"
+    own = own or {}
+    exposure = exposure or {}
+    cols = []
+    if b is not None:
+        cols.append((bname, metric_values(b, start, rf, None, exposure.get(bname))))
+    cols.append((sname, metric_values(r, start, rf, b, exposure.get(sname))))
+    periods = X.drawdown_periods(r, start)
+    charts = _charts(r, b, start, (sname, bname), periods)
+    left = "".join(f'<div id="{k}">{charts[k]}</div>' for k in SECTIONS if k in charts)
+    eoy = _eoy_table(r, b, (sname, bname))
+    rf_words = "DFF (daily)" if isinstance(rf, pd.Series) else f"{100 * float(rf):g}%"
+    params = " &bull; ".join(p for p in (f"Benchmark: {html.escape(bname)}" if bname else "",
+                                         "Periods/Year: 252 (rolling windows, annualised volatility)",
+                                         f"RF: {html.escape(rf_words)}") if p)
+    notes = {**(assumptions or {}), **({"numbers": numbers_note} if numbers_note else {})}
+    items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in notes.items())
+    block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>' if items else ""
+    page = f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>{html.escape(title)}</title><style>{CSS}{chart_interact.CSS}</style></head>
+<body><div class="container">
+<h1>{html.escape(title)} <dt>{r.index[0]:%d %b, %Y} - {r.index[-1]:%d %b, %Y}</dt></h1>
+<h4>{params} | Generated by r2k (hover a chart for its values, click a legend entry to hide a line)</h4>
+<hr>{block}
+<div id="left">{left}</div>
+<div id="right"><div id="metrics"><h3>{SECTIONS["metrics"]}</h3>{_metrics_table(cols, own)}</div>
+<div id="eoy">{eoy}</div>
+<div id="ddinfo">{_dd_table(periods)}</div></div>
+<div class="clear"></div></div>
+{chart_interact.script_tag()}
+</body></html>
+"""
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)

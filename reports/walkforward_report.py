@@ -35,20 +35,17 @@ def write_walkforward(wf, target: Path, *, base, metric: str, basis: str, tearsh
                                              "is_vs_oos_sharpe": _json_safe(wf.decay),
                                              "metric": metric, "spec": base.to_dict()})
         if tearsheet:
-            from r2k.reports.tearsheet import MARK, OWN_ROWS, own_cells, render
+            from r2k.reports.tearsheet import numbers_note, own_cells, render
 
-            # named columns and r2k's own numbers (metrics.json's), as a run's tear sheet has: quantstats
-            # alone titled the column "Strategy" and called every day with a non-zero return (CASH
-            # earning interest) "in the market"; a stitched series has no positions, so that row is "-"
+            # named columns and r2k's own numbers (metrics.json's): a stitched series has no positions,
+            # so time in market is "-" (CASH days earning interest are not "in the market")
             name, bench_name = f"{base.strategy} walk-forward (out of sample)", "in-sample best (hindsight)"
             own = {name: own_cells(oos, wf.oos_returns, "0%"), bench_name: own_cells(ins, wf.insample_returns, "0%")}
-            note = (f"rows marked{MARK} ({', '.join(OWN_ROWS)}) are r2k's own numbers, the same as metrics.json "
-                    f"({basis} returns from the first test window's start; CAGR over calendar days / 365.25; "
-                    "risk-free rate 0); time in market is not known for test windows stitched together. The other "
-                    "rows, tables and charts are quantstats' own (252-day years), so they can differ")
+            note = numbers_note(basis, "returns from the first test window's start, risk-free rate 0; time in market "
+                                       "is not known for test windows stitched together")
             render(wf.oos_returns, folder / "tearsheet.html", f"r2k walk-forward {base.strategy} (out of sample)",
                    wf.insample_returns.rename(bench_name), strategy_title=name, benchmark_title=bench_name, own=own,
-                   numbers_note=note)
+                   numbers_note=note, start=start)
 
     folder = atomic_folder(target, fill, kind="walkforward")
     json.dumps(oos)  # metrics are JSON-safe

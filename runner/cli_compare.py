@@ -42,7 +42,7 @@ def split_params(pairs: tuple[str, ...]) -> tuple[dict[str, str], dict[str, dict
 @flow_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Comparison folder [default: runs/compare-HASH under the current folder].")
-@click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy quantstats tear sheets.")
+@click.option("--no-tearsheet", is_flag=True, help="Skip the per-strategy tear sheets.")
 @click.option("--windows", "with_windows", is_flag=True,
               help="Add an 'every start date' section per member (as r2k windows, over the common window).")
 @click.option("--simulate", "sim_paths", type=click.IntRange(min=0), default=0, show_default=True, metavar="PATHS",

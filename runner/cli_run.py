@@ -61,7 +61,7 @@ class RunCommand(click.Command):
 @flow_options
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Run folder [default: runs/STRATEGY-HASH under the current folder].")
-@click.option("--no-tearsheet", is_flag=True, help="Skip the quantstats HTML tear sheet (most of a run's time; see README).")
+@click.option("--no-tearsheet", is_flag=True, help="Skip the HTML tear sheet (see README).")
 @engine_option("vector for allocation rules, backtrader for a backtrader Strategy")
 @store_option
 def run(strategy, config, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,

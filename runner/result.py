@@ -67,7 +67,7 @@ class Result:
         return write_run_folder(self, target, tearsheet=tearsheet, basis=self.spec.stats)
 
     def tearsheet(self, path: str | Path) -> Path:
-        """Render the quantstats tear sheet (against the benchmark bought like the strategy) to ``path``."""
+        """Render the tear sheet (against the benchmark bought like the strategy) to ``path``."""
         import os
 
         from r2k.reports.tearsheet import own_numbers, render

@@ -379,7 +379,7 @@ def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
     monkeypatch.setenv("R2K_TEST_WORKERS", str(workers))
     monkeypatch.setattr("r2k.runner.comparison.START_METHOD", "fork")  # the fork server would not see the patches
     monkeypatch.setattr("r2k.reports.tearsheet.render", _fake_render)
-    monkeypatch.setattr("r2k.runner.comparison._warm_worker", lambda: None)  # skip the quantstats import
+    monkeypatch.setattr("r2k.runner.comparison._warm_worker", lambda: None)  # skip the renderer import
     out = tmp_path / "ts"
     ok(invoke("compare", "buy-and-hold", "dca", "buy-and-hold symbol=SPY label=again", "--offline", "--out", out))
     pids = set()
@@ -401,11 +401,11 @@ def test_tear_sheets_render_in_worker_processes(home, tmp_path, monkeypatch):
 def _worker_state() -> tuple[int, bool | None]:
     from r2k.runner import comparison
 
-    return os.getpid(), comparison.quantstats_inherited
+    return os.getpid(), comparison.renderer_inherited
 
 
 @pytest.mark.skipif("forkserver" not in __import__("multiprocessing").get_all_start_methods(), reason="no fork server")
-def test_workers_are_forked_with_quantstats_already_imported():
+def test_workers_are_forked_with_the_renderer_already_imported():
     from r2k.runner.comparison import START_METHOD, start_pool
 
     assert START_METHOD == "forkserver"
@@ -598,7 +598,8 @@ def test_real_tear_sheets_are_written_and_linked(real_home, tmp_path):
     page = (out / "index.html").read_text()
     for name, label in (("buy-and-hold-IWM", "buy-and-hold IWM"), ("rate-cut-rotation-IWM", "rate-cut-rotation IWM")):
         sheet = (out / name / "tearsheet.html").read_text()
-        assert f"<title>r2k {label} 2022-01-03..2024-12-31</title>" in sheet and "<script" not in sheet
+        assert f"<title>r2k {label} 2022-01-03..2024-12-31</title>" in sheet
+        assert sheet.count("<script>") == 1 and "<script src" not in sheet  # its one inline script, nothing fetched
         assert f'href="{name}/tearsheet.html"' in page
         assert label in sheet and "SPY (buy &amp; hold)" in sheet  # the legend names both lines, not "Strategy"
 

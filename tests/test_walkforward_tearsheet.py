@@ -46,10 +46,10 @@ def test_walkforward_tearsheet_rows_are_metrics_json(tmp_path):
     years = (oos.index[-1] - start).days / 365.25
     cagr = wealth[-1] ** (1 / years) - 1
     sharpe = oos.mean() / oos.std(ddof=1) * math.sqrt(252)
-    assert rows["Cumulative Return *"][col] == f"{100 * (wealth[-1] - 1):.2f}%"
-    assert rows["CAGR% *"][col] == f"{100 * cagr:.2f}%"
-    assert rows["Sharpe *"][col] == f"{sharpe:.2f}"
-    assert rows["Time in Market *"][col] == "-"  # not quantstats' 100 %: CASH days are not "in the market"
+    assert rows["Cumulative Return"][col] == f"{100 * (wealth[-1] - 1):.2f}%"
+    assert rows["CAGR%"][col] == f"{100 * cagr:.2f}%"
+    assert rows["Sharpe"][col] == f"{sharpe:.2f}"
+    assert rows["Time in Market"][col] == "-"  # not quantstats' 100 %: CASH days are not "in the market"
     m = json.loads((out / "metrics.json").read_text())["out_of_sample"]
-    assert rows["CAGR% *"][col] == f"{100 * m['cagr']:.2f}%"
+    assert rows["CAGR%"][col] == f"{100 * m['cagr']:.2f}%"
     assert "time in market is not known for test windows stitched together" in page

@@ -1,0 +1,156 @@
+"""The tear sheet r2k draws itself keeps every section and row quantstats' page had, and its tables
+and charts hold the run's numbers: checked against returns.csv with plain Python, not our output."""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from r2k.reports import tearsheet
+from tests.util import invoke, put_prices, random_walk
+
+#: The metrics rows of quantstats 0.0.86's tear sheet for one strategy against a benchmark (the page
+#: before issue 18; "CAGR﹪" written "CAGR%"), in its order.
+QUANTSTATS_ROWS = [
+    "Risk-Free Rate", "Time in Market", "Cumulative Return", "CAGR%", "Sharpe", "Prob. Sharpe Ratio", "Smart Sharpe",
+    "Sortino", "Smart Sortino", "Sortino/√2", "Smart Sortino/√2", "Omega", "Max Drawdown", "Max DD Date",
+    "Max DD Period Start", "Max DD Period End", "Longest DD Days", "Volatility (ann.)", "R^2", "Information Ratio",
+    "Calmar", "Skew", "Kurtosis", "Ulcer Performance Index", "Risk-Adjusted Return", "Risk-Return Ratio",
+    "Avg. Return", "Avg. Win", "Avg. Loss", "Win/Loss Ratio", "Profit Ratio", "Expected Daily", "Expected Monthly",
+    "Expected Yearly", "Kelly Criterion", "Risk of Ruin", "Daily Value-at-Risk", "Expected Shortfall (cVaR)",
+    "Max Consecutive Wins", "Max Consecutive Losses", "Gain/Pain Ratio", "Gain/Pain (1M)", "Payoff Ratio",
+    "Profit Factor", "Common Sense Ratio", "CPC Index", "Tail Ratio", "Outlier Win Ratio", "Outlier Loss Ratio",
+    "MTD", "3M", "6M", "YTD", "1Y", "3Y (ann.)", "5Y (ann.)", "10Y (ann.)", "All-time (ann.)", "Best Day",
+    "Worst Day", "Best Month", "Worst Month", "Best Year", "Worst Year", "Avg. Drawdown", "Avg. Drawdown Days",
+    "Recovery Factor", "Ulcer Index", "Serenity Index", "Avg. Up Month", "Avg. Down Month", "Win Days", "Win Month",
+    "Win Quarter", "Win Year", "Beta", "Alpha", "Correlation", "Treynor Ratio",
+]
+#: quantstats' page: its fourteen charts and three tables, by the ids its template gave them.
+QUANTSTATS_SECTIONS = ["returns", "log_returns", "vol_returns", "eoy_returns", "monthly_dist", "daily_returns",
+                       "rolling_beta", "rolling_vol", "rolling_sharpe", "rolling_sortino", "dd_periods", "dd_plot",
+                       "monthly_heatmap", "returns_dist", "eoy", "ddinfo"]
+
+
+@pytest.fixture(scope="module")
+def run_folder(tmp_path_factory):
+    from r2k.data.store import Meta, Store
+
+    tmp = tmp_path_factory.mktemp("ts")
+    st = Store(tmp / "home")
+    put_prices(st, "IWM", random_walk(900, seed=5, start="2018-03-01", vol=0.018))
+    put_prices(st, "SPY", random_walk(900, seed=6, start="2018-03-01"))
+    days = pd.date_range("2018-01-01", "2022-12-31", freq="D", name="date").astype("datetime64[ns]")
+    meta = Meta(name="DFF", kind="series", source="csv:test", fetched_at="2025-01-01T00:00:00+00:00", adjustment="",
+                start="", end="", rows=0, sha256="")
+    st.write("series", "DFF", pd.Series(1.5, index=days, name="DFF"), meta)  # what CASH earns
+    out = tmp / "run"
+    res = invoke("run", "trend-filter", "--symbol", "IWM", "-p", "window=40", "--offline", "--out", out,
+                 env={"R2K_HOME": str(st.root)})
+    assert res.exit_code == 0, res.output
+    return out
+
+
+def _page(folder) -> str:
+    return (folder / "tearsheet.html").read_text(encoding="utf-8")
+
+
+def _returns(folder) -> pd.Series:
+    return pd.read_csv(folder / "returns.csv", index_col="date", parse_dates=True).iloc[:, 0]
+
+
+def test_every_section_and_metrics_row_is_there(run_folder):
+    page = _page(run_folder)
+    for sid in QUANTSTATS_SECTIONS + ["metrics"]:
+        assert f'<div id="{sid}">' in page, sid
+    for heading in tearsheet.SECTIONS.values():
+        assert html.escape(heading) in page, heading
+    table = page[page.find('<div id="metrics">'):]
+    table = table[: table.find("</table>")]
+    labels = [html.unescape(c) for c in re.findall(r"<tr><td>(.*?)</td>", table)]
+    assert labels == QUANTSTATS_ROWS
+    rows = {html.unescape(m.group(1)): m.group(0) for m in re.finditer(r"<tr><td>(.*?)</td>.*?</tr>", table)}
+    empty = {k for k, v in rows.items() if re.findall(r"<td>(.*?)</td>", v)[-1] == "-"}
+    assert empty == {"5Y (ann.)", "10Y (ann.)"}  # the strategy's column has a value wherever 3.5 years allow one
+    assert page.count("<svg viewBox") >= 13 and "quantstats" not in page.lower()
+    assert "http://" not in page and "https://" not in page  # nothing fetched from the network
+    assert page.count("<script>") == 1
+
+
+def test_heatmap_cells_are_the_month_returns_of_returns_csv(run_folder):
+    page = _page(run_folder)
+    heat = page[page.find('<table class="heatmap">'):]
+    heat = heat[: heat.find("</table>")]
+    got = {}
+    for year, cells in re.findall(r"<tr><th>(\d{4})</th>(.*?)</tr>", heat, flags=re.S):
+        values = re.findall(r"<td[^>]*>(.*?)</td>", cells)
+        assert len(values) == 13
+        for month, v in enumerate(values[:12], start=1):
+            if v:
+                got[(int(year), month)] = float(v)
+        got[(int(year), "year")] = float(values[12])
+    expected: dict = {}
+    for day, r in _returns(run_folder).items():  # compounded by hand, month by month and year by year
+        for key in ((day.year, day.month), (day.year, "year")):
+            expected[key] = expected.get(key, 1.0) * (1.0 + r)
+    assert set(got) == set(expected)
+    for key, growth in expected.items():
+        assert got[key] == pytest.approx(round(100 * (growth - 1.0), 2), abs=1e-9), key
+
+
+def _chart_data(page: str, chart_id: str) -> dict:
+    fig = page[page.find(f'<figure class="chart" id="{chart_id}"'):]
+    blob = re.search(r'<script type="application/json" class="chart-data">(.*?)</script>', fig, flags=re.S).group(1)
+    return json.loads(blob)
+
+
+def test_charts_hold_the_runs_numbers(run_folder):
+    page = _page(run_folder)
+    r = _returns(run_folder)
+    yearly: dict = {}
+    for day, v in r.items():
+        yearly[day.year] = yearly.get(day.year, 1.0) * (1.0 + v)
+    eoy = _chart_data(page, "eoy_returns")
+    assert eoy["x"] == [str(y) for y in yearly]
+    assert np.allclose(eoy["series"][0]["y"], [g - 1 for g in yearly.values()], atol=1e-6)
+    # each year's bars are drawn at that year's label
+    fig = page[page.find('<figure class="chart" id="eoy_returns"'):]
+    fig = fig[: fig.find("</figure>")]
+    labels = {t: float(x) for x, t in re.findall(r'<text x="([\d.]+)" y="[\d.]+" text-anchor="middle">(\d{4})\*?</text>', fig)}
+    rects = re.findall(r'<rect class="s" data-s="0" x="([\d.]+)" y="[\d.]+" width="([\d.]+)"', fig)
+    assert len(rects) == len(yearly)
+    slot = (eoy["px"][1] - eoy["px"][0]) if len(eoy["px"]) > 1 else 1000
+    for (x, w), year in zip(rects, yearly, strict=True):
+        assert abs(float(x) + float(w) / 2 - labels[str(year)]) < slot / 2
+    # cumulative returns and the underwater curve, from the base day on
+    cum = _chart_data(page, "returns")
+    wealth, peak, under = [1.0], 1.0, [0.0]
+    for v in r:
+        wealth.append(wealth[-1] * (1 + v))
+        peak = max(peak, wealth[-1])
+        under.append(wealth[-1] / peak - 1)
+    assert np.allclose(cum["series"][0]["y"], [w - 1 for w in wealth], atol=1e-6)
+    assert np.allclose(_chart_data(page, "dd_plot")["series"][0]["y"], under, atol=1e-6)
+    assert [s["name"] for s in cum["series"]] == ["trend-filter IWM window=40", "SPY (buy & hold)"]
+    q = _chart_data(page, "returns_dist")
+    assert q["x"] == ["Daily", "Weekly", "Monthly", "Quarterly", "Yearly"]
+    assert q["series"][0]["y"][0] == pytest.approx(r.min(), abs=1e-6)  # daily lowest
+    assert q["series"][2]["y"][0] == pytest.approx(float(np.median(r)), abs=1e-6)
+
+
+def test_the_render_imports_neither_quantstats_nor_matplotlib(tmp_path):
+    code = ("import sys, numpy as np, pandas as pd\n"
+            "from r2k.reports import tearsheet\n"
+            "i = pd.bdate_range('2015-01-01', '2020-12-31')\n"
+            "r = pd.Series(np.random.default_rng(1).normal(0.0003, 0.01, len(i)), index=i)\n"
+            f"tearsheet.render(r, {str(tmp_path / 't.html')!r}, 'x', r.rename('b') * 0.5)\n"
+            "print(sorted(m for m in ('quantstats', 'matplotlib', 'seaborn', 'scipy', 'yfinance') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "[]"
+    assert (tmp_path / "t.html").stat().st_size > 100_000
