@@ -116,7 +116,7 @@ def _path(px: np.ndarray, py: np.ndarray, step: bool) -> str:
 
 def _x_pixels(dates: pd.DatetimeIndex) -> np.ndarray:
     t = dates.asi8.astype(float)
-    lo, hi = t[0], t[-1] if t[-1] > t[0] else t[0] + 1
+    lo, hi = t[0], t[-1] if t[-1] > t[0] else t[0] + 86_400e9  # one date: a day wide (+1 ns is lost in a float)
     return LEFT + (t - lo) / (hi - lo) * (W - LEFT - RIGHT)
 
 
@@ -197,6 +197,8 @@ def line_chart(chart_id: str, title: str, dates: pd.DatetimeIndex, series: list[
     px = _x_pixels(dates)
     vals = [np.asarray(s.values, dtype=float) for s in series]
     finite = np.concatenate([v[np.isfinite(v)] for v in vals]) if vals else np.array([0.0])
+    if not finite.size:  # nothing to draw yet (a rolling window longer than the run): an empty axis
+        finite = np.array([0.0, 1.0 if fmt == "mult" else 0.01])
     lo, hi = float(finite.min()), float(finite.max())
     if include_zero:
         lo, hi = min(lo, 0.0), max(hi, 0.0)

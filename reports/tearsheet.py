@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import html
 import math
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -397,8 +398,6 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     summary's text for the rows it shares (OWN_ROWS); ``rf`` is the run's risk-free rate (annual
     float or daily Series); ``exposure`` each column's time in market (None: not known).
     """
-    from r2k.reports import chart_interact
-
     r = M._clean(returns.astype("float64"))
     r.index = pd.DatetimeIndex(r.index).tz_localize(None)
     if r.empty:
@@ -410,8 +409,18 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     if benchmark is not None:
         b = benchmark.reindex(r.index).fillna(0.0).astype("float64")
         bname = benchmark_title or (benchmark.name if isinstance(benchmark.name, str) else None) or "Benchmark"
-    own = own or {}
-    exposure = exposure or {}
+    with warnings.catch_warnings(), np.errstate(all="ignore"):
+        warnings.simplefilter("ignore", RuntimeWarning)  # a short or flat run: "-" cells, not warnings
+        page = _page(r, b, start, title, (sname, bname), assumptions, own or {}, rf, numbers_note, exposure or {})
+    Path(path).write_text(page, encoding="utf-8")
+    return Path(path)
+
+
+def _page(r: pd.Series, b: pd.Series | None, start: pd.Timestamp, title: str, names: tuple[str, str | None],
+          assumptions: dict[str, str] | None, own: dict, rf, numbers_note: str | None, exposure: dict) -> str:
+    from r2k.reports import chart_interact
+
+    sname, bname = names
     cols = []
     if b is not None:
         cols.append((bname, metric_values(b, start, rf, None, exposure.get(bname))))
@@ -427,7 +436,7 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
     notes = {**(assumptions or {}), **({"numbers": numbers_note} if numbers_note else {})}
     items = "".join(f"<li><b>{html.escape(k)}</b>: {html.escape(v)}</li>" for k, v in notes.items())
     block = f'<div class="r2k-assumptions"><b>How these numbers were made</b><ul>{items}</ul></div>' if items else ""
-    page = f"""<!DOCTYPE html>
+    return f"""<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{html.escape(title)}</title><style>{CSS}{chart_interact.CSS}</style></head>
 <body><div class="container">
@@ -442,5 +451,3 @@ def render(returns: pd.Series, path: Path, title: str, benchmark: pd.Series | No
 {chart_interact.script_tag()}
 </body></html>
 """
-    Path(path).write_text(page, encoding="utf-8")
-    return Path(path)

@@ -154,3 +154,18 @@ def test_the_render_imports_neither_quantstats_nor_matplotlib(tmp_path):
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "[]"
     assert (tmp_path / "t.html").stat().st_size > 100_000
+
+
+@pytest.mark.parametrize("days", [1, 2, 5, 300])
+def test_short_and_flat_runs_render_quietly(tmp_path, days):
+    """A run of a few days (rolling windows longer than it) or one that never moved gets "-" cells and
+    empty axes, not an exception or a warning (this failed on a one-day and a one-month run)."""
+    import warnings
+
+    idx = pd.bdate_range("2020-01-02", periods=days)
+    for r in (pd.Series(0.0, index=idx), pd.Series(0.001, index=idx), pd.Series(np.linspace(-0.01, 0.01, days), index=idx)):
+        for bench in (r * 0.5, None):
+            with warnings.catch_warnings():
+                warnings.simplefilter("error")
+                page = tearsheet.render(r, tmp_path / "t.html", "short", bench).read_text(encoding="utf-8")
+            assert page.count('<div id="') >= 15 and "NaN" not in page and "Infinity" not in page
