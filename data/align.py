@@ -31,18 +31,18 @@ def adjusted_ohlc(frame: pd.DataFrame) -> pd.DataFrame:
     This is what yfinance's ``auto_adjust=True`` does; for files that are already adjusted
     (adj_close == close) the factor is 1.
     """
-    k = frame["adj_close"] / frame["close"]
-    out = pd.DataFrame(
+    col = {c: frame[c].to_numpy() for c in ("open", "high", "low", "close", "adj_close", "volume")}
+    k = col["adj_close"] / col["close"]  # on arrays: the same arithmetic, without pandas' per-Series work
+    return pd.DataFrame(
         {
-            "open": frame["open"] * k,
-            "high": frame["high"] * k,
-            "low": frame["low"] * k,
-            "close": frame["adj_close"],
-            "volume": frame["volume"],
+            "open": col["open"] * k,
+            "high": col["high"] * k,
+            "low": col["low"] * k,
+            "close": col["adj_close"],
+            "volume": col["volume"],
         },
         index=frame.index,
     )
-    return out
 
 
 @dataclass

@@ -96,23 +96,11 @@ def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | Stra
     return out  # type: ignore[return-value]
 
 
-def _held_share(shares: np.ndarray, risky: list[int]) -> float | None:
-    """reports.metrics.exposure's "anything but cash": the share of days after the first holding a risky asset."""
-    if len(shares) < 2:
-        return None
-    if not risky:
-        return 0.0
-    nonzero = np.abs(shares[1:, risky]) > 0
-    held = nonzero[:, 0] if nonzero.shape[1] == 1 else nonzero.any(axis=1)
-    return np.count_nonzero(held) / len(held)
-
-
 def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) -> list[Outcome | StrategyError]:
     from r2k.reports.metrics import summarize_many
     from r2k.reports.runfolder import started_from_zero
     from r2k.runner.engine import (
         cashflow_table,
-        flow_neutral_returns,
         history_for,
         load_inputs,
         make_plan,
@@ -124,6 +112,7 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     )
     from r2k.runner.flows import build_schedule
     from r2k.runner.plan import fill_weights_at
+    from r2k.runner.sweep_kernel import returns_and_exposure
     from r2k.runner.vector_executor import run_vector
 
     _, spec0, rule0 = members[0]
@@ -144,8 +133,10 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     every_day = decide_all if probed is probe else None  # a decision every day: nothing to carry forward
     results: list[Outcome | StrategyError | None] = [None] * len(members)
     ok: list[int] = []
-    values, finals, n_trades, one_way, mean_value, exposures = [], [], [], [], [], []
-    risky = [j for j, sym in enumerate(traded) if sym != CASH]  # reports.metrics.exposure's "anything but cash"
+    finals, n_trades, one_way, mean_value, exposures = [], [], [], [], []
+    # reports.metrics.exposure's "anything but cash"
+    risky = np.array([j for j, sym in enumerate(traded) if sym != CASH], dtype=np.int64)
+    matrix_r = np.empty((len(members), n - 1))  # each combination's daily returns, a row each
     for k, (_, spec, rule) in enumerate(members):
         try:
             matrix, _ = targets_matrix(rule, history, traded)
@@ -157,17 +148,17 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
         else:
             weights, decide = fill_weights_at(n, positions, matrix)
         ex = run_vector(make_plan(spec, rule, calendar, traded, schedule, weights, decide, arrays), compiled=True)
-        values.append((ex.value, ex.flows if ex.flows is not None else flows))
+        exposures.append(returns_and_exposure(ex.value, ex.flows if ex.flows is not None else flows, ex.shares,
+                                              risky, matrix_r[len(ok)]))
         finals.append(float(ex.value[-1]))
         side, value = ex.trades.sides_and_values()
         n_trades.append(len(side))
         one_way.append(min(float(value[side > 0].sum()), float(value[side < 0].sum())) if len(side) else 0.0)
         mean_value.append(float(np.mean(ex.value)))
-        exposures.append(_held_share(ex.shares, risky))
         ok.append(k)
     if ok:
         cashflows = cashflow_table(calendar, flows)
-        matrix_r = np.vstack([flow_neutral_returns(v, f) for v, f in values])
+        matrix_r = matrix_r[:len(ok)]
         metrics = summarize_many(matrix_r, calendar[1:], start=calendar[0],
                                  initial_cash=float(cashflows["amount"].iloc[0]),
                                  final_values=np.array(finals), cashflows=cashflows, trades=np.array(n_trades),

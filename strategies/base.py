@@ -54,8 +54,9 @@ class Targets:
         names = list(dict.fromkeys(assets))
         col = np.array([names.index(a) for a in assets], dtype=np.int64)[np.asarray(choice, dtype=np.int64)]
         # one scatter of the ones: gathering rows of np.eye cost 3x more (a sweep pays it per combination)
-        w = np.zeros((len(col), len(names)))
-        w.reshape(-1)[np.arange(len(col)) * len(names) + col] = 1.0
+        n, m = len(col), len(names)
+        w = np.zeros((n, m))
+        w.reshape(-1)[np.arange(0, n * m, m) + col] = 1.0
         return cls(names, w, labels, valid=True)
 
 

@@ -122,15 +122,19 @@ class History:
             lo = int(k[0]) + warm - window
             out = np.empty(len(k))
             out[:warm] = np.nan
-            out[warm:] = (ahead[warm:] - s[lo:lo + len(k) - warm]) / window
+            tail = out[warm:]
+            np.subtract(ahead[warm:], s[lo:lo + len(k) - warm], out=tail)
+            tail /= window
         else:
             ok = k >= window
             out = (ahead - s[np.maximum(k - window, 0)]) / window
             out[~ok] = np.nan
         last = self.last_close(symbol)
         tol = self.shared(("tie_tolerance", symbol), lambda: TIE_RTOL * np.abs(last))
+        gap = last - out
+        np.abs(gap, out=gap)
         with np.errstate(invalid="ignore"):
-            near = np.abs(last - out) <= tol  # NaN (warm-up) compares False
+            near = gap <= tol  # NaN (warm-up) compares False
         values = self._close_values[symbol]
         for i in np.flatnonzero(near):
             out[i] = exact_sma(values, int(k[i]), window)

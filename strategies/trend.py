@@ -39,9 +39,11 @@ class TrendFilter(AllocationRule):
     def targets(self, history) -> Targets:
         import numpy as np
 
-        warm = history.known(self.symbol) < self.window
-        above = ~warm & (history.last_close(self.symbol) > history.sma(self.symbol, self.window))
+        with np.errstate(invalid="ignore"):  # the average is NaN in warm-up: never above it
+            above = history.last_close(self.symbol) > history.sma(self.symbol, self.window)
+
         def labels():
+            warm = history.known(self.symbol) < self.window
             return np.array(["below", "above", "warm-up"])[np.where(warm, 2, above.astype(np.int64))]
 
-        return Targets.choose([self.symbol, self.risk_off], np.where(above, 0, 1), labels)
+        return Targets.choose([self.symbol, self.risk_off], ~above, labels)
