@@ -12,14 +12,18 @@ from pathlib import Path
 import click
 
 from r2k.runner.cli_common import engine_option, parse_params, spec_options, store_option, warn
+from r2k.runner.cli_flows import plan_options
 from r2k.runner.cli_strategies import strategy_path_option
 
 _SPEC_KEYS = ("symbol", "start", "end", "cash", "contribute", "every", "benchmark", "fill", "commission_bps",
               "slippage_bps", "whole_shares", "engine", "rf", "stats")
 
 
-def _run_once(strategy, strategy_path, given: dict, params: tuple[str, ...], store, offline: bool):
-    """Build the spec from the flags given explicitly (the strategy's run defaults fill the rest) and run it."""
+def _run_once(strategy, strategy_path, given: dict, params: tuple[str, ...], store, offline: bool,
+              flow_settings: dict):
+    """Build the spec from the flags given explicitly (the strategy's run defaults fill the rest) and run it.
+
+    ``flow_settings`` is the money plan (--withdraw, --inflation-adjust, ...), only what was given."""
     from r2k.runner.build import build_spec, strategy_of
     from r2k.runner.cli_run import explicit_params
     from r2k.runner.engine import run as run_spec
@@ -30,6 +34,7 @@ def _run_once(strategy, strategy_path, given: dict, params: tuple[str, ...], sto
     explicit = explicit_params(click.get_current_context())
     flags = {k: v for k, v in given.items() if k in explicit and k in _SPEC_KEYS}
     flags["params"] = parse_params(params)
+    flags.update(flow_settings)
     spec = build_spec(cls, flags, registry=registry)
     return spec, run_spec(spec, store=store, offline=offline, warn=warn)
 
@@ -45,6 +50,7 @@ def _target(out: Path | None, kind: str, name: str) -> Path:
 def _common(fn):
     fn = store_option(fn)
     fn = engine_option("vector for allocation rules")(fn)
+    fn = plan_options(fn)
     fn = spec_options(fn)
     fn = click.option("--symbol", default=None, help="Shorthand for -p symbol=S.")(fn)
     fn = strategy_path_option(fn)
@@ -57,7 +63,8 @@ def _common(fn):
 @click.option("--out", type=click.Path(path_type=Path), default=None,
               help="Folder [default: windows/STRATEGY-SYMBOL-HASH].")
 def windows_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
-                slippage_bps, whole_shares, params, stats, rf, offline, engine, store, max_years, out) -> None:
+                slippage_bps, whole_shares, params, stats, rf, offline, engine, store, max_years, out,
+                flow_settings) -> None:
     """Every start month x every holding length (whole years) of STRATEGY's history.
 
     Writes windows.csv (CAGR of each side, the difference, XIRRs with contributions), a heat map
@@ -70,12 +77,12 @@ def windows_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, e
     given = dict(symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
                  whole_shares=whole_shares, stats=stats, engine=engine, rf=rf)
-    spec, result = _run_once(strategy, strategy_path, given, params, store, offline)
+    spec, result = _run_once(strategy, strategy_path, given, params, store, offline, flow_settings)
     target = _target(out, "windows", folder_name(spec))
     res = windows(result, max_years=max_years)
     folder = res.save(target)
     click.echo(res.text())
-    click.echo(f"\nwindows folder: {folder}  (windows.csv, summary.csv, heatmap.png, index.html)")
+    _echo_folder("windows folder", folder, "windows.csv, summary.csv, heatmap.png, index.html")
 
 
 @click.command("simulate")
@@ -97,7 +104,7 @@ def windows_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, e
               help="Folder [default: simulations/STRATEGY-SYMBOL-HASH-RESAMPLE-pPATHS-yYEARS-bBLOCK-sSEED].")
 def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, every, benchmark, fill, commission_bps,
                  slippage_bps, whole_shares, params, stats, rf, offline, engine, store, paths, years, block_months, seed,
-                 resample, workers, scheduler, dask_local, out) -> None:
+                 resample, workers, scheduler, dask_local, out, flow_settings) -> None:
     """A stationary block bootstrap of STRATEGY's history: percentiles, probabilities, a fan chart.
 
     Whole days of the joint history (the strategy's return, its benchmark's, CPI inflation) are
@@ -110,7 +117,7 @@ def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, 
     given = dict(symbol=symbol, start=start, end=end, cash=cash, contribute=contribute, every=every,
                  benchmark=benchmark, fill=fill, commission_bps=commission_bps, slippage_bps=slippage_bps,
                  whole_shares=whole_shares, stats=stats, engine=engine, rf=rf)
-    spec, result = _run_once(strategy, strategy_path, given, params, store, offline)
+    spec, result = _run_once(strategy, strategy_path, given, params, store, offline, flow_settings)
     prepare(result, paths=paths, years=years, block_months=block_months, seed=seed)  # bad input fails before the work
     if resample == "assets":
         from r2k.runner.resample_assets import check_rule
@@ -124,7 +131,16 @@ def simulate_cmd(strategy, strategy_path, symbol, start, end, cash, contribute, 
                    offline=offline)
     folder = res.save(target)
     click.echo(res.text())
-    click.echo(f"\nsimulation folder: {folder}  (percentiles.csv, paths.csv, fan.csv, fan.png, index.html)")
+    _echo_folder("simulation folder", folder, "percentiles.csv, paths.csv, fan.csv, fan.png, index.html")
+
+
+def _echo_folder(what: str, folder, files: str) -> None:
+    """The folder line after a blank one; its list of files goes on a line of its own when both
+    would not fit the terminal's 100 columns (the path stays whole, to copy)."""
+    from r2k.reports.terminal import WIDTH
+
+    line = f"{what}: {folder}  ({files})"
+    click.echo("\n" + (line if len(line) <= WIDTH else f"{what}: {folder}\n  ({files})"))
 
 
 def _cpi(store, offline: bool):

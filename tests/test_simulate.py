@@ -220,6 +220,31 @@ def test_cli_simulate_writes_the_folder(real_home, tmp_path):
     assert "Final balance (real)" in res.stdout
 
 
+def test_cli_simulate_and_windows_take_the_withdrawal_plan_run_takes(real_home, tmp_path):
+    """--withdraw/--every reach the run they bootstrap (before, both said: No such option '--withdraw')."""
+    import json
+    import re
+
+    env = {"R2K_HOME": str(real_home)}
+    plan = ("buy-and-hold", "--symbol", "SPY", "--start", "2004-12-31", "--end", "2024-12-31", "--offline",
+            "--withdraw", "900", "--every", "year")
+    out = tmp_path / "s"
+    res = invoke("simulate", *plan, "--paths", "300", "--years", "14.5", "--seed", "3", "--out", out, env=env)
+    assert res.exit_code == 0, res.output
+    # the ledger replayed: $10,000 in, $900 out on the first trading day of 2005..2019 (15 years start in 14.5)
+    method = json.loads((out / "simulation.json").read_text())["method"]
+    assert method["net_money_in"] == pytest.approx(10_000 - 15 * 900)
+    # P(depletion) printed is the share of paths.csv whose final balance is zero
+    depleted = (pd.read_csv(out / "paths.csv")["final_balance"] == 0).mean()
+    printed = re.search(r"P\(depletion[^)]*\): ([0-9.]+)%", res.stdout)
+    assert printed and 0 < depleted < 1 and float(printed.group(1)) == pytest.approx(100 * depleted, abs=0.05)
+    assert all(len(line) <= 100 for line in res.stdout.splitlines())
+
+    res = invoke("windows", *plan, "--max-years", "2", "--out", tmp_path / "w", env=env)
+    assert res.exit_code == 0, res.output
+    assert "withdrawals" in res.stdout and all(len(line) <= 100 for line in res.stdout.splitlines())
+
+
 @pytest.mark.parametrize("args, words", [(["--paths", "0"], "--paths"), (["--years", "40"], "more than"),
                                          (["--block-months", "400"], "longer than")])
 def test_cli_bad_input_one_line_exit_2(real_home, args, words):
