@@ -95,11 +95,13 @@ def _nums(v: np.ndarray) -> list[str]:
     return [t[:-2] if t.endswith(".0") else t for t in out]
 
 
-def _path(px: np.ndarray, py: np.ndarray, step: bool) -> str:
-    """``M x y L x y ...``; a non-finite value breaks the line."""
+def _path(px, py: np.ndarray, step: bool) -> str:
+    """``M x y L x y ...``; a non-finite value breaks the line. ``px``: the x pixels, or their
+    :func:`_nums` strings when several lines share them."""
     py = np.asarray(py, dtype=float)
     ok = np.isfinite(py).tolist()
-    xs, ys = _nums(np.asarray(px, dtype=float)), _nums(py)
+    xs = px if isinstance(px, list) else _nums(np.asarray(px, dtype=float))
+    ys = _nums(py)
     yv = py.tolist()
     parts, pen = [], False
     prev = None
@@ -210,6 +212,7 @@ def line_chart(chart_id: str, title: str, dates: pd.DatetimeIndex, series: list[
         scales["log"] = _Scale(float(pos.min()) if pos.size else 1.0, float(pos.max()) if pos.size else 10.0, True)
     notes = [""] * len(series)
     groups = []
+    xs = _nums(px)
     for key, scale in scales.items():
         py = [scale(v) for v in vals]
         over = rules.overlaps(vals, None)
@@ -221,7 +224,7 @@ def line_chart(chart_id: str, title: str, dates: pd.DatetimeIndex, series: list[
                 notes[i] = f"same as {series[o.same_as].name}" if o.exact else f"overlaps {series[o.same_as].name}"
             dash = o.dash if o.same_as is not None else s.dash
             y = py[i] - o.offset
-            d = _path(px, y, s.step)
+            d = _path(xs, y, s.step)
             dash_attr = f' stroke-dasharray="{dash}"' if dash else ""
             marks.append(f'<path class="s" data-s="{i}" d="{d}" fill="none" stroke="{s.color}" '
                          f'stroke-width="{s.width}" stroke-opacity="{s.opacity}"{dash_attr}/>')

@@ -44,14 +44,29 @@ def _div(a: float, b: float) -> float:
 
 def period_returns(returns: pd.Series, period: str) -> pd.Series:
     """Compounded returns per calendar ``period``: "day" (as given), "week" (ending Friday), "month",
-    "quarter" or "year"; partial first and last periods as they are."""
+    "quarter" or "year", indexed by the period's last calendar day; partial first and last periods as
+    they are, a period without a trading day left out (pandas' resample would give it a 0)."""
     r = M._clean(returns)
     if period == "day":
         return r
     if period == "year":
         return M.calendar_year_returns(r)
-    rule = {"week": "W-FRI", "month": "ME", "quarter": "QE"}[period]
-    return M._compound(r, rule)
+    idx = r.index
+    if period == "week":  # the Friday that ends each day's week
+        ends = (idx + pd.to_timedelta((4 - idx.day_of_week) % 7, unit="D")).normalize()
+    else:
+        months = 3 if period == "quarter" else 1 if period == "month" else None
+        if months is None:
+            raise ValueError(f"period must be day, week, month, quarter or year, not {period!r}")
+        m0 = (idx.month - 1) // months * months  # first month of the period, 0-based
+        ends = pd.to_datetime({"year": idx.year, "month": m0 + 1, "day": 1}) + pd.offsets.MonthEnd(months)
+        ends = pd.DatetimeIndex(ends)
+    keys = ends.asi8
+    if not len(keys):
+        return pd.Series([], index=pd.DatetimeIndex([]), dtype=float)
+    first = np.flatnonzero(np.concatenate([[True], keys[1:] != keys[:-1]]))
+    growth = np.multiply.reduceat(1.0 + r.to_numpy(dtype=float), first)
+    return pd.Series(growth - 1.0, index=ends[first])
 
 
 def excess_daily(returns: pd.Series, rf: float | pd.Series) -> pd.Series:
