@@ -19,7 +19,7 @@ from r2k.data.envfail import os_error_message
 from r2k.data.errors import R2KError, UsageError
 from r2k.data.fsmode import dir_mode
 
-LIBRARIES = ("r2k", "backtrader", "pandas", "numpy", "yfinance", "quantstats", "click", "pyarrow", "matplotlib")
+LIBRARIES = ("r2k", "backtrader", "pandas", "numpy", "numba", "yfinance", "click", "pyarrow", "matplotlib")
 
 
 def versions() -> dict[str, str]:
