@@ -38,7 +38,7 @@ def _value(v: Any) -> str:
 
 
 def label_of(spec: RunSpec, cls: type | None = None) -> str:
-    """``strategy SYMBOL [$N/every] [key=value ...]``: what the run holds and how it was set."""
+    """``strategy SYMBOL [$N/every] [withdraw ...] [key=value ...]``: what the run holds and how it was set."""
     from r2k.strategies import discovery
 
     cls = cls or spec.strategy_class()
@@ -53,11 +53,29 @@ def label_of(spec: RunSpec, cls: type | None = None) -> str:
         words.append(f"cash=${spec.cash:,.0f}")
     if spec.contribute:
         words.append(f"${spec.contribute:,.0f}/{spec.every}")
+    words += _withdrawal_words(spec)
     for key, value in spec.params.items():
         if key in ("symbol", skip) or _value(value) == _value(defaults.get(key)):
             continue
         words.append(f"{key}={_value(value)}")
     return " ".join(words)
+
+
+def _withdrawal_words(spec: RunSpec) -> list[str]:
+    """``withdraw $400/year``, ``withdraw 4%/year``, then ``from DATE`` and ``CPI-indexed``: a
+    withdrawal plan changes what an account ends with as much as a deposit does, so two runs that
+    differ only in it must not share a label (compare would tell them apart by ``every=`` alone)."""
+    if spec.withdraw:
+        words = [f"withdraw ${spec.withdraw:,.0f}/{spec.every}"]
+    elif spec.withdraw_pct:
+        words = [f"withdraw {_value(float(spec.withdraw_pct))}%/{spec.every}"]
+    else:
+        return ["CPI-indexed"] if spec.inflation_adjust and spec.contribute else []
+    if spec.withdraw_from:
+        words.append(f"from {spec.withdraw_from}")
+    if spec.inflation_adjust and (spec.withdraw or spec.contribute):
+        words.append("CPI-indexed")
+    return words
 
 
 def folder_name(spec: RunSpec, cls: type | None = None) -> str:

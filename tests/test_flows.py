@@ -282,7 +282,7 @@ def test_compare_real_reports_each_member_in_end_month_dollars(real_home, tmp_pa
     assert 'id="withdrawals"' in page and 'id="real"' in page
     # a buy-and-hold's time-weighted return does not move with withdrawals it survives: the same real CAGR
     real = pd.read_csv(tmp_path / "cmp" / "summary_real.csv").set_index("name")
-    for sym, name in (("IWM", "buy-and-hold IWM"), ("SPY", "buy-and-hold SPY")):
+    for sym, name in (("IWM", "buy-and-hold IWM withdraw $300/year"), ("SPY", "buy-and-hold SPY withdraw $300/year")):
         raw = _raw(sym).loc["2003-01-02":"2025-09-26"]
         growth = raw["adj_close"].iloc[-1] / (raw["open"].iloc[1] * raw["adj_close"].iloc[1] / raw["close"].iloc[1])
         years = (raw.index[-1] - raw.index[0]).days / 365.25
@@ -341,3 +341,19 @@ def test_inflation_adjusted_contributions_and_the_printed_depletion(real_home, m
     assert out.exit_code == 0, out.output
     assert "The account was depleted on 2009-01-02." in out.stdout
     assert [line.split()[-1] for line in out.stdout.splitlines() if line.startswith("Depleted on")] == ["2009-01-02"]
+
+
+def test_a_withdrawal_plan_is_in_the_label():
+    """Two compare members that differ only in withdrawals were told apart by ``every=month`` vs
+    ``every=year``; the label now says what leaves the account (and from when, and CPI indexing)."""
+    from r2k.runner.build import build_spec
+    from r2k.runner.labels import label_of
+
+    def label(**flags):
+        return label_of(build_spec("buy-and-hold", {"params": {"symbol": "IWM"}, **flags}))
+
+    assert label() == "buy-and-hold IWM"
+    assert label(withdraw_pct=4, every="year") == "buy-and-hold IWM withdraw 4%/year"
+    assert label(withdraw=400, every="year", inflation_adjust=True) == "buy-and-hold IWM withdraw $400/year CPI-indexed"
+    assert (label(contribute=500, withdraw=2000, withdraw_from="2015-01-01")
+            == "buy-and-hold IWM $500/month withdraw $2,000/month from 2015-01-01")
