@@ -4,7 +4,7 @@ Measures, side by side (median of 3 whole processes):
 - ``r2k compare buy-and-hold dca rate-cut-rotation`` with its three tear sheets (rendered in
   parallel worker processes);
 - ``r2k run rate-cut-rotation`` with its tear sheet (the slowest of the three), and without;
-- the render of that tear sheet alone, in-process, quantstats already imported.
+- the render of that tear sheet alone, in-process (r2k draws it; nothing else to import).
 Target: compare <= 1.3x the slowest single tear sheet, i.e. the whole ``r2k run`` with it (the last
 ratio printed). The machine's other load moves these numbers by +-10%: compare runs back to back.
 

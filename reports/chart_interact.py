@@ -38,7 +38,8 @@ function near(px,x){var lo=0,hi=px.length-1;while(hi-lo>1){var m=(lo+hi)>>1;if(p
 return Math.abs(px[lo]-x)<=Math.abs(px[hi]-x)?lo:hi;}
 document.querySelectorAll("figure.chart").forEach(function(fig){
 var d=JSON.parse(fig.querySelector("script.chart-data").textContent),svg=fig.querySelector("svg"),
-tip=fig.querySelector(".tip"),guide=fig.querySelector(".guide"),hidden={};
+ax=d.xref&&JSON.parse(document.getElementById(d.xref).textContent),
+tip=fig.querySelector(".tip"),guide=fig.querySelector(".guide"),hidden={};if(ax){d.x=ax.x;d.px=ax.px;}
 var colors=d.series.map(function(_,i){var m=fig.querySelector('.s[data-s="'+i+'"]');
 return m?(m.getAttribute("stroke")||m.getAttribute("fill")):"#000";});
 function show(i){var vb=svg.viewBox.baseVal;guide.setAttribute("x1",d.px[i]);guide.setAttribute("x2",d.px[i]);

@@ -314,17 +314,19 @@ def _charts(r: pd.Series, b: pd.Series | None, start: Any, names: tuple[str, str
     bw = _with_base((1.0 + b).cumprod(), start, 1.0) if b is not None else None
     out = {}
     cum = [line(sname, wealth - 1.0)] + ([line(bname, bw - 1.0, True)] if bw is not None else [])
-    out["returns"] = C.line_chart("returns", SECTIONS["returns"], dates, cum, fmt="pct")
+    out["axes"] = C.axis_block("ax-base", dates) + C.axis_block("ax-days", r.index)
+    base, days = {"axis": "ax-base"}, {"axis": "ax-days"}
+    out["returns"] = C.line_chart("returns", SECTIONS["returns"], dates, cum, fmt="pct", **base)
     grow = [line(sname, wealth)] + ([line(bname, bw, True)] if bw is not None else [])
     out["log_returns"] = C.line_chart("log_returns", SECTIONS["log_returns"] + " (growth of 1)", dates, grow,
-                                      fmt="mult", log_option=True, log_default=True, include_zero=False)
+                                      fmt="mult", log_option=True, log_default=True, include_zero=False, **base)
     if b is not None:
         sd_r, sd_b = float(r.std(ddof=1)), float(b.std(ddof=1))
         k = sd_b / sd_r if sd_r > 0 else 1.0
         matched = _with_base((1.0 + r * k).cumprod(), start, 1.0) - 1.0
         out["vol_returns"] = C.line_chart(
             "vol_returns", SECTIONS["vol_returns"] + f" ({sname} scaled by {k:.2f})", dates,
-            [line(f"{sname} x {k:.2f}", matched), line(bname, bw - 1.0, True)], fmt="pct")
+            [line(f"{sname} x {k:.2f}", matched), line(bname, bw - 1.0, True)], fmt="pct", **base)
     ys = M.calendar_year_returns(r)
     bars = [C.Series(sname, ys.to_numpy(dtype=float), STRATEGY_COLOR)]
     if b is not None:
@@ -343,25 +345,25 @@ def _charts(r: pd.Series, b: pd.Series | None, start: Any, names: tuple[str, str
     out["monthly_dist"] = C.bar_chart("monthly_dist", SECTIONS["monthly_dist"] + " (count of months per bin)",
                                       labels, hist, fmt="count")
     out["daily_returns"] = C.line_chart("daily_returns", SECTIONS["daily_returns"], r.index, [line(sname, r)],
-                                        fmt="pct")
+                                        fmt="pct", **days)
     half, full = X.YEAR // 2, X.YEAR
     if b is not None:
         out["rolling_beta"] = C.line_chart(
             "rolling_beta", SECTIONS["rolling_beta"] + " (6 and 12 months)", r.index,
             [line(f"{sname}, 6 months", X.rolling_beta(r, b, half)),
              C.Series(f"{sname}, 12 months", X.rolling_beta(r, b, full).to_numpy(dtype=float), "#ff7f0e", width=1.2)],
-            fmt="num")
+            fmt="num", **days)
     for key, fn, fmt in (("rolling_vol", X.rolling_volatility, "pct"), ("rolling_sharpe", X.rolling_sharpe, "num"),
                          ("rolling_sortino", X.rolling_sortino, "num")):
         lines = [line(sname, fn(r, half))] + ([line(bname, fn(b, half), True)] if b is not None else [])
-        out[key] = C.line_chart(key, SECTIONS[key], r.index, lines, fmt=fmt)
+        out[key] = C.line_chart(key, SECTIONS[key], r.index, lines, fmt=fmt, **days)
     worst = periods.head(5)
     bands = [(p.start, p.end if not pd.isna(p.end) else dates[-1]) for p in worst.itertuples()]
     out["dd_periods"] = C.line_chart("dd_periods", f"{sname}: {SECTIONS['dd_periods']} (shaded)", dates,
-                                     [line(sname, wealth - 1.0)], fmt="pct", bands=bands)
+                                     [line(sname, wealth - 1.0)], fmt="pct", bands=bands, **base)
     under = _with_base(M.drawdown_series(r), start, 0.0)
     out["dd_plot"] = C.line_chart("dd_plot", SECTIONS["dd_plot"] + " (drawdown from the running peak)", dates,
-                                  [line(sname, under)], fmt="pct")
+                                  [line(sname, under)], fmt="pct", **base)
     out["monthly_heatmap"] = heatmap_table(r, f"{sname}: {SECTIONS['monthly_heatmap']}")
     groups = [(label, X.period_returns(r, p).to_numpy(dtype=float))
               for label, p in (("Daily", "day"), ("Weekly", "week"), ("Monthly", "month"), ("Quarterly", "quarter"),
@@ -448,6 +450,7 @@ def _page(r: pd.Series, b: pd.Series | None, start: pd.Timestamp, title: str, na
 <div id="eoy">{eoy}</div>
 <div id="ddinfo">{_dd_table(periods)}</div></div>
 <div class="clear"></div></div>
+{charts["axes"]}
 {chart_interact.script_tag()}
 </body></html>
 """

@@ -169,3 +169,51 @@ def test_short_and_flat_runs_render_quietly(tmp_path, days):
                 warnings.simplefilter("error")
                 page = tearsheet.render(r, tmp_path / "t.html", "short", bench).read_text(encoding="utf-8")
             assert page.count('<div id="') >= 15 and "NaN" not in page and "Infinity" not in page
+
+
+PROBE = """<script>(function(){
+function hover(id,date){var f=document.getElementById(id),svg=f.querySelector(".plot svg"),r=svg.getBoundingClientRect(),
+d=JSON.parse(f.querySelector("script.chart-data").textContent);
+if(d.xref){d=JSON.parse(document.getElementById(d.xref).textContent);}
+var i=d.x.indexOf(date);
+svg.dispatchEvent(new MouseEvent("mousemove",{clientX:r.left+d.px[i]*r.width/svg.viewBox.baseVal.width,
+clientY:r.top+30,bubbles:true}));var t=f.querySelector(".tip");
+return {date:t.hidden?null:t.querySelector("b").textContent,
+rows:Array.prototype.map.call(t.querySelectorAll("div"),function(e){return e.textContent;})};}
+var out=PLAN.map(function(p){return hover(p[0],p[1]);});
+var pre=document.createElement("pre");pre.id="probe";pre.textContent=JSON.stringify(out);document.body.appendChild(pre);
+})();</script>"""
+
+
+def test_chromium_hover_reads_the_days_numbers(run_folder, tmp_path):
+    """In a real browser: the hover box of charts that share one date axis shows that day's value,
+    formatted as the chart's kind (percent, multiple, ratio), equal to plain Python from returns.csv."""
+    from tests.test_compare_page import _chromium, _dump
+
+    exe = _chromium()
+    r = _returns(run_folder)
+    day = r.index[400]
+    plan = [["returns", f"{day:%Y-%m-%d}"], ["log_returns", f"{day:%Y-%m-%d}"], ["rolling_sharpe", f"{day:%Y-%m-%d}"],
+            ["daily_returns", f"{day:%Y-%m-%d}"]]
+    probe = tmp_path / "probe.html"
+    probe.write_text(_page(run_folder).replace("</body>", PROBE.replace("PLAN", json.dumps(plan)) + "</body>"))
+    dom = _dump(exe, probe, tmp_path)
+    m = re.search(r'<pre id="probe">(.*?)</pre>', dom, flags=re.S)
+    assert m, dom[-3000:]
+    cum, grow, sharpe, daily = json.loads(html.unescape(m.group(1)))
+    name = "trend-filter IWM window=40"
+    # a day is narrower than a screen pixel here: check the day the box shows (within a few of the one aimed at)
+    for tip in (cum, grow, sharpe, daily):
+        assert abs(r.index.get_loc(pd.Timestamp(tip["date"])) - 400) <= 6
+    growth = 1.0
+    for v in r.loc[: cum["date"]]:
+        growth *= 1 + v
+    assert f"{name}: {100 * (growth - 1):.2f}%" in cum["rows"]
+    growth = 1.0
+    for v in r.loc[: grow["date"]]:
+        growth *= 1 + v
+    assert f"{name}: {growth:.2f}x" in grow["rows"]
+    i = r.index.get_loc(pd.Timestamp(sharpe["date"]))
+    window = r.iloc[i - 125: i + 1].to_numpy()
+    assert f"{name}: {window.mean() / window.std(ddof=1) * 252 ** 0.5:.2f}" in sharpe["rows"]
+    assert f"{name}: {100 * r[daily['date']]:.2f}%" in daily["rows"]
