@@ -558,7 +558,8 @@ def summarize_many(
     contributed = 0.0
     flow_dates = flow_amounts = None
     if cashflows is not None and len(cashflows):
-        flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"]))
+        # ISO days (runfolder's cashflows): parsed without guessing their format row by row
+        flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"], format="ISO8601"))
         flow_amounts = cashflows["amount"].astype(float).to_numpy()
         contributed = float(flow_amounts[1:].sum())
     with_xirr = (flow_dates is not None and flow_amounts is not None

@@ -116,6 +116,19 @@ def share_units(frame: pd.DataFrame | None, calendar: pd.DatetimeIndex) -> np.nd
     indices and files without a raw close, where the adjusted price is the only price)."""
     if frame is None:
         return np.ones(len(calendar))
+    if not (frame.index.is_monotonic_increasing and frame.index.is_unique):
+        return share_units_plain(frame, calendar)
+    # on arrays (a sweep asks once per window): the ratio on each calendar day, else the last one before
+    ratio = frame["close"].to_numpy(dtype="float64") / frame["adj_close"].to_numpy(dtype="float64")
+    at = frame.index.get_indexer(calendar)
+    k = np.where(at >= 0, ratio[np.maximum(at, 0)] if len(ratio) else np.nan, np.nan)
+    seen = np.where(np.isnan(k), -1, np.arange(len(k)))
+    last = np.maximum.accumulate(seen) if len(k) else seen
+    return np.where(last >= 0, k[np.maximum(last, 0)], 1.0)
+
+
+def share_units_plain(frame: pd.DataFrame, calendar: pd.DatetimeIndex) -> np.ndarray:
+    """:func:`share_units` in pandas: the reference (tests/test_adjusted_ohlc.py holds the two equal)."""
     k = (frame["close"] / frame["adj_close"]).reindex(calendar).ffill()
     return k.fillna(1.0).to_numpy(dtype="float64")
 

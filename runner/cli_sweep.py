@@ -218,7 +218,7 @@ def walkforward(strategy, symbol, grid, train, test_len, expanding, metric, out,
     import json
 
     from r2k.runner.engine import prepare, run
-    from r2k.runner.sweeps import measure, rank_grid
+    from r2k.runner.sweeps import measure_many, rank_grids
     from r2k.runner.walkforward import walk_forward
 
     cls, base, label, g = _setup(metric, store, strategy, strategy_path, grid, start, end, cash, contribute, every,
@@ -254,10 +254,13 @@ def walkforward(strategy, symbol, grid, train, test_len, expanding, metric, out,
     try:
         wf = walk_forward(
             base, g, train, test_len, metric=metric, expanding=expanding, calendar=calendar,
-            run_grid=lambda spec, grid_: rank_grid(spec, grid_, metric=metric, workers=n_workers, scheduler=scheduler,
-                                                   dask_local=dask_local, basis=stats, store=store),
-            run_one=lambda spec: run(spec, store=store, offline=True), on_step=on_step,
-            run_test=lambda spec: measure(spec, store=store, basis=spec.stats),
+            # every window's grid in one evaluation (one pool), then every test period in one batch call
+            run_grids=lambda specs, grid_, ranked: rank_grids(specs, grid_, metric=metric, workers=n_workers,
+                                                              scheduler=scheduler, dask_local=dask_local, basis=stats,
+                                                              store=store, on_ranked=ranked),
+            run_tests=lambda specs: measure_many(specs, store=store, basis=stats),
+            # the sweep's compiled account loop is loaded by now: the hindsight run uses it too
+            run_one=lambda spec: run(spec, store=store, offline=True, compiled=True), on_step=on_step,
         )
     finally:
         if bar is not None:

@@ -49,6 +49,8 @@ class Task:
     basis: str = "daily"
     role: str = "trial"  # trial | baseline | shorter (see ROLES)
     label: str = ""  # a baseline's name; trials are named by their parameters
+    #: False: the row carries no daily returns (a walk-forward's training grids rank by metrics only)
+    returns: bool = True
 
 
 def strategy_source_sha(base: RunSpec) -> str:
@@ -94,10 +96,12 @@ RETURNS = "_returns"
 
 
 def task_row(task: Task, spec: RunSpec, metrics: dict, returns) -> dict[str, Any]:
-    """A combination's row (role, params, metrics) and its daily returns under ``RETURNS``;
-    one-by-one and batched alike."""
+    """A combination's row (role, params, metrics) and its daily returns under ``RETURNS`` (None
+    when the task asked for none; ``returns`` may be a function making them); one-by-one and
+    batched alike."""
     params = {} if task.role == "baseline" else {f"p.{k}": _cell(v) for k, v in spec.params.items()}
-    return {"key": task.key, "role": task.role, "label": task.label, **params, **metrics, RETURNS: returns}
+    kept = (returns() if callable(returns) else returns) if task.returns else None
+    return {"key": task.key, "role": task.role, "label": task.label, **params, **metrics, RETURNS: kept}
 
 
 def _store_for(home: str):
@@ -142,7 +146,7 @@ def evaluate_batch(tasks: list[Task], error_rows: bool = False) -> list[dict[str
                     raise out
                 rows[i] = error_row(tasks[i], str(out))
             else:
-                rows[i] = task_row(tasks[i], specs[i], out.metrics, out.returns)
+                rows[i] = task_row(tasks[i], specs[i], out.metrics, lambda out=out: out.returns)
     fn = evaluate_or_error if error_rows else evaluate
     return [row if row is not None else fn(t) for row, t in zip(rows, tasks, strict=True)]
 
@@ -158,9 +162,13 @@ class Measured:
 def measure(spec: RunSpec, *, store, basis: str) -> Measured:
     """Run one spec the way a sweep runs a combination (batched when it can be): its returns and
     metrics, the same numbers as ``engine.run`` (tests/test_batch.py), without building a Result."""
-    row = evaluate_batch([Task("measure", spec.to_dict(), str(store.root), basis)])[0]
-    returns = row.pop(RETURNS)
-    return Measured(returns, row)
+    return measure_many([spec], store=store, basis=basis)[0]
+
+
+def measure_many(specs: list[RunSpec], *, store, basis: str) -> list[Measured]:
+    """:func:`measure` of several specs in one batch call (a walk-forward's test periods)."""
+    rows = evaluate_batch([Task(f"measure/{i}", s.to_dict(), str(store.root), basis) for i, s in enumerate(specs)])
+    return [Measured(row.pop(RETURNS), row) for row in rows]
 
 
 def _evaluate_batch_or_error(tasks: list[Task]) -> list[dict[str, Any]]:
@@ -580,22 +588,38 @@ def rank_grid(base: RunSpec, grid: dict[str, list[Any]], *, metric: str, workers
               scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily",
               store=None) -> list[dict]:
     """Evaluate every combination (no journal) and rank them; each row carries its params as ``p``."""
+    return rank_grids([base], grid, metric=metric, workers=workers, scheduler=scheduler, dask_local=dask_local,
+                      basis=basis, store=store)[0]
+
+
+def rank_grids(bases: list[RunSpec], grid: dict[str, list[Any]], *, metric: str, workers: int = 1,
+               scheduler: str | None = None, dask_local: int | None = None, basis: str = "daily", store=None,
+               on_ranked: Callable[[int], None] | None = None) -> list[list[dict]]:
+    """:func:`rank_grid` of the same grid on several base specs (a walk-forward's windows) in one
+    evaluation: one stream of batches, one pool of workers, instead of one per base.
+
+    ``on_ranked(i)`` is called once every combination of ``bases[i]`` is in. Rows carry no daily
+    returns (ranking reads metrics). Ties rank by key (``base/combination``), so within a base
+    exactly as :func:`rank_grid` of that base alone."""
     from r2k.data.store import Store
     from r2k.runner.grid import combinations
 
     home = str((store or Store()).root)
     combos = combinations(grid)
-    tasks = [Task(str(i), replace(base, params={**base.params, **c}).to_dict(), home, basis) for i, c in enumerate(combos)]
-    rows: dict[str, dict] = {}
+    tasks = [Task(f"{b}/{i}", replace(base, params={**base.params, **c}).to_dict(), home, basis, returns=False)
+             for b, base in enumerate(bases) for i, c in enumerate(combos)]
+    rows: list[dict[str, dict]] = [{} for _ in bases]
 
     def keep(row: dict) -> None:
         row.pop(RETURNS, None)
-        rows[row["key"]] = row
+        b, i = (int(x) for x in row["key"].split("/"))
+        row["p"] = combos[i]
+        rows[b][row["key"]] = row
+        if on_ranked is not None and len(rows[b]) == len(combos):
+            on_ranked(b)
 
     run_tasks(tasks, keep, workers=workers, scheduler=scheduler, dask_local=dask_local)
-    for key, row in rows.items():
-        row["p"] = combos[int(key)]
-    return rank(rows.values(), metric)
+    return [rank(r.values(), metric) for r in rows]
 
 
 @dataclass

@@ -93,36 +93,62 @@ def _float(v: Any) -> float:
 
 
 def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
-                 expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]],
+                 expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]] | None = None,
                  run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex,
                  on_step: Callable[[int, int], None] | None = None,
-                 run_test: Callable[[RunSpec], Any] | None = None) -> WalkForward:
+                 run_test: Callable[[RunSpec], Any] | None = None,
+                 run_grids: Callable[[list[RunSpec], dict, Callable[[int], None]], list[list[dict]]] | None = None,
+                 run_tests: Callable[[list[RunSpec]], list] | None = None) -> WalkForward:
     """Run the walk-forward. ``run_grid(spec, grid)`` ranks combinations (best first) on a window;
     ``run_one(spec)`` returns a Result. Both are injected so the CLI can use any executor.
     ``on_step(done, total)`` is called after each window and after the hindsight run (total = windows + 1).
     ``run_test(spec)`` runs each window's test period when given: anything with ``returns`` and
-    ``metrics`` will do (the CLI's reads one batched sweep row, no full Result); default ``run_one``."""
+    ``metrics`` will do (the CLI's reads one batched sweep row, no full Result); default ``run_one``.
+
+    ``run_grids(specs, grid, ranked)`` / ``run_tests(specs)``, when given, do the same for every
+    window at once (the CLI's: one batch stream and one worker pool for all windows, instead of one
+    per window); ``ranked(i)`` is called as window ``i``'s grid is done. The choices and numbers
+    are the ones the window-by-window calls give (tests/test_sweep.py)."""
     windows = make_windows(calendar, parse_duration(train, "--train"), parse_duration(test, "--test"), expanding)
-    chosen, pieces = [], []
     steps = len(windows) + 1
-    for i, w in enumerate(windows):
-        train_spec = replace(base, start=f"{w.train_start:%Y-%m-%d}", end=f"{w.train_end:%Y-%m-%d}")
-        ranked = run_grid(train_spec, grid)
-        best = ranked[0]
-        params = best["p"]
-        test_spec = replace(base, params={**base.params, **params}, start=f"{w.train_end:%Y-%m-%d}",
-                            end=f"{w.test_end:%Y-%m-%d}")
-        res = (run_test or run_one)(test_spec)
+    span = replace(base, start=f"{windows[0].train_end:%Y-%m-%d}", end=f"{windows[-1].test_end:%Y-%m-%d}")
+    train_specs = [replace(base, start=f"{w.train_start:%Y-%m-%d}", end=f"{w.train_end:%Y-%m-%d}") for w in windows]
+
+    def test_spec(w: Window, params: dict) -> RunSpec:
+        return replace(base, params={**base.params, **params}, start=f"{w.train_end:%Y-%m-%d}",
+                       end=f"{w.test_end:%Y-%m-%d}")
+
+    if run_grids is not None:
+        done = [0]
+
+        def ranked(i: int) -> None:
+            if i < len(windows) and on_step is not None:
+                done[0] += 1
+                on_step(done[0], steps)
+
+        rankings = run_grids([*train_specs, span], grid, ranked)
+        ranked_all = rankings.pop()
+        tests = [test_spec(w, r[0]["p"]) for w, r in zip(windows, rankings, strict=True)]
+        results = run_tests(tests) if run_tests is not None else [(run_test or run_one)(t) for t in tests]
+    else:
+        if run_grid is None:
+            raise TypeError("walk_forward needs run_grid or run_grids")
+        rankings, results = [], []
+        for i, (w, spec) in enumerate(zip(windows, train_specs, strict=True)):
+            rankings.append(run_grid(spec, grid))
+            results.append((run_test or run_one)(test_spec(w, rankings[-1][0]["p"])))
+            if on_step is not None:
+                on_step(i + 1, steps)
+        ranked_all = run_grid(span, grid)
+    chosen, pieces = [], []
+    for w, ranked_w, res in zip(windows, rankings, results, strict=True):
+        best = ranked_w[0]
         pieces.append(res.returns)
         chosen.append({"train_start": f"{w.train_start:%Y-%m-%d}", "train_end": f"{w.train_end:%Y-%m-%d}",
-                       "test_end": f"{w.test_end:%Y-%m-%d}", "params": params, "train_metric": best[metric],
+                       "test_end": f"{w.test_end:%Y-%m-%d}", "params": best["p"], "train_metric": best[metric],
                        "test_return": float((1 + res.returns).prod() - 1),
                        "train_sharpe": _float(best.get("sharpe")), "test_sharpe": _float(res.metrics.get("sharpe"))})
-        if on_step is not None:
-            on_step(i + 1, steps)
     oos = pd.concat(pieces)
-    span = replace(base, start=f"{windows[0].train_end:%Y-%m-%d}", end=f"{windows[-1].test_end:%Y-%m-%d}")
-    ranked_all = run_grid(span, grid)
     ins_params = ranked_all[0]["p"]
     ins = run_one(replace(span, params={**base.params, **ins_params}))
     if on_step is not None:

@@ -12,6 +12,9 @@ prices carries rounding of about 1e-10 of a price, so wherever such an average i
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+
 import numpy as np
 import pandas as pd
 
@@ -44,25 +47,35 @@ class History:
     """
 
     def __init__(self, dates: pd.DatetimeIndex, closes: dict[str, pd.Series], series: dict[str, pd.Series],
-                 published: dict[str, pd.DatetimeIndex]):
+                 published: dict[str, pd.DatetimeIndex | Callable[[], pd.DatetimeIndex]]):
         self.dates = pd.DatetimeIndex(dates)
         self._t64 = self.dates.values
         self._closes = closes
         self._close_dates = {k: v.index.values for k, v in closes.items()}
         self._close_values = {k: v.to_numpy(dtype="float64") for k, v in closes.items()}
         self._series = series
-        self._published = {k: v.values for k, v in published.items()}
+        self._published = published  # a series' publication days, or a function making them on first use
         self._cache: dict[tuple, np.ndarray] = {}
 
     @classmethod
     def build(cls, dates: pd.DatetimeIndex, closes: dict[str, pd.Series], series: dict[str, pd.Series],
               lag_bdays: int) -> History:
         """A history whose series become known on their publication day (as View.build: monthly CPI
-        on the 15th of the next month, others ``lag_bdays`` business days after their date)."""
+        on the 15th of the next month, others ``lag_bdays`` business days after their date).
+
+        Publication days are worked out when a rule first asks for the series (a business-day
+        offset over decades of daily observations costs milliseconds; a sweep builds a History
+        per window, and most rules read no series)."""
         from r2k.data.align import published_dates
 
-        published = {k: published_dates(k, v.index, lag_bdays) for k, v in series.items()}
+        published = {k: functools.partial(published_dates, k, v.index, lag_bdays) for k, v in series.items()}
         return cls(dates, closes, series, published)
+
+    def _published_days(self, series_id: str) -> np.ndarray:
+        def make() -> np.ndarray:
+            days = self._published[series_id]
+            return pd.DatetimeIndex(days() if callable(days) else days).values
+        return self._memo(("published_days", series_id), make)
 
     def __len__(self) -> int:
         return len(self.dates)
@@ -164,7 +177,7 @@ class History:
         """Per row: the number of observations of ``series_id`` published by the row's date."""
         self._check_series(series_id)
         return self._memo(("published", series_id),
-                          lambda: self._published[series_id].searchsorted(self._t64, side="right").astype(np.int64))
+                          lambda: self._published_days(series_id).searchsorted(self._t64, side="right").astype(np.int64))
 
     def series(self, series_id: str) -> pd.Series:
         """The whole stored series; index it only below ``published(series_id)``."""

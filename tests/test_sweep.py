@@ -153,12 +153,12 @@ def test_walkforward_choice_ignores_data_after_training(seed, k, tmp_path_factor
     with pytest.MonkeyPatch.context() as mp:
         home = tmp_path_factory.mktemp("wf")
         mp.setenv("R2K_HOME", str(home))
-        _check_walkforward_choice(seed, k, home)
+        _check_walkforward_choice(seed, k, home, batched=bool(seed % 2))
 
 
-def _check_walkforward_choice(seed, k, home):
+def _check_walkforward_choice(seed, k, home, batched=False):
     from r2k.runner.engine import run
-    from r2k.runner.sweeps import rank_grid
+    from r2k.runner.sweeps import measure_many, rank_grid, rank_grids
 
     store = Store(home)
     base_frame = random_walk(1300, seed=seed, start="2010-01-01", vol=0.02)
@@ -171,6 +171,12 @@ def _check_walkforward_choice(seed, k, home):
     def go(frame):
         store.write("prices", "IWM", frame, meta)
         store.write("prices", "SPY", spy, Meta(**{**meta.__dict__, "name": "SPY"}))
+        if batched:  # every window in one evaluation, as the CLI runs it
+            return walk_forward(base, grid, "1y", "1y", calendar=frame.index,
+                                run_grids=lambda ss, g, done: rank_grids(ss, g, metric="cagr", store=store,
+                                                                         on_ranked=done),
+                                run_tests=lambda ss: measure_many(ss, store=store, basis="daily"),
+                                run_one=lambda s: run(s, offline=True))
         return walk_forward(base, grid, "1y", "1y", calendar=frame.index,
                             run_grid=lambda s, g: rank_grid(s, g, metric="cagr"),
                             run_one=lambda s: run(s, offline=True))
@@ -187,6 +193,36 @@ def _check_walkforward_choice(seed, k, home):
     for i in range(k + 1):
         assert first.chosen[i]["params"] == second.chosen[i]["params"]
         assert first.chosen[i]["train_metric"] == second.chosen[i]["train_metric"]
+
+
+@needs_real_data
+@pytest.mark.parametrize("workers", [1, 2])
+def test_walkforward_of_all_windows_at_once_equals_window_by_window(real_home, workers):
+    """The CLI's walk-forward ranks every window's grid in one evaluation (sweeps.rank_grids, one
+    pool) and measures every test period in one batch call (sweeps.measure_many); the choices, the
+    training metrics and the stitched out-of-sample returns are those of one window at a time."""
+    from r2k.runner.engine import run
+    from r2k.runner.sweeps import measure, measure_many, rank_grid, rank_grids
+
+    store = Store(real_home)
+    base = RunSpec("trend-filter", {}, start="2004-01-01", end="2013-12-31", engine="vector", commission_bps=2.0)
+    grid = {"window": [30, 90, 150, 210]}
+    calendar = pd.bdate_range("2004-01-02", "2013-12-31")
+    steps = []
+    one = walk_forward(base, grid, "3y", "1y", calendar=calendar, metric="sharpe",
+                       run_grid=lambda s, g: rank_grid(s, g, metric="sharpe", store=store),
+                       run_test=lambda s: measure(s, store=store, basis="daily"),
+                       run_one=lambda s: run(s, store=store, offline=True))
+    many = walk_forward(base, grid, "3y", "1y", calendar=calendar, metric="sharpe",
+                        run_grids=lambda ss, g, done: rank_grids(ss, g, metric="sharpe", store=store, workers=workers,
+                                                                 on_ranked=done),
+                        run_tests=lambda ss: measure_many(ss, store=store, basis="daily"),
+                        run_one=lambda s: run(s, store=store, offline=True, compiled=True),
+                        on_step=lambda done, total: steps.append((done, total)))
+    assert len(one.windows) >= 5 and one.chosen == many.chosen
+    assert one.oos_returns.equals(many.oos_returns) and one.insample_params == many.insample_params
+    assert one.insample_returns.equals(many.insample_returns)
+    assert steps == [(i, len(one.windows) + 1) for i in range(1, len(one.windows) + 2)]
 
 
 def test_cli_sweep_writes_ranked_results_and_heatmap(synth_home, tmp_path):
