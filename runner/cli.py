@@ -1,6 +1,6 @@
 """The ``r2k`` command line. It only parses and validates, then calls plain functions.
 
-Heavy libraries (pandas, backtrader, quantstats, yfinance, matplotlib) are imported inside the
+Heavy libraries (pandas, backtrader, numba, yfinance, matplotlib) are imported inside the
 commands that need them, so ``r2k --help`` stays instant.
 """
 

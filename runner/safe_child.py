@@ -2,7 +2,7 @@
 
 ``python -c CODE`` puts the current folder first on ``sys.path``. multiprocessing starts its fork
 server (and its resource tracker) exactly that way, and the fork server then imports pandas,
-matplotlib, quantstats and r2k for the tear-sheet workers: a ``pandas.py`` or ``r2k.py`` lying in
+and r2k for the tear-sheet workers: a ``pandas.py`` or ``r2k.py`` lying in
 the folder the user ran ``r2k compare`` from would run instead (issue 19, point 4). Nothing may run
 from the current folder or the store except strategy files the user named.
 
