@@ -21,8 +21,10 @@ from types import SimpleNamespace
 import numpy as np
 import pandas as pd
 
+from r2k.data.errors import R2KError
 from r2k.data.symbols import CASH, canonical_series, canonical_symbol
 from r2k.runner.spec import RunSpec
+from r2k.runner.sweep_inputs import span_of
 from r2k.runner.usercode import StrategyError
 
 
@@ -90,13 +92,36 @@ def run_batch(specs: list[RunSpec], *, store, basis: str) -> list[Outcome | Stra
         if any(rule.drift_band()):
             continue  # rebalancing on drift depends on the account: the engine's own path
         groups.setdefault(_group_key(settings, rule), []).append((i, spec, rule))
-    for members in groups.values():
-        for i, res in zip([m[0] for m in members], _run_group(members, store, basis), strict=True):
+    # groups that differ only in their window (a walk-forward's) load their data once, for the widest span
+    families: dict[tuple, list[tuple]] = {}
+    for key in groups:
+        families.setdefault(_without_window(key), []).append(key)
+    spans: dict[tuple, list] = {}
+    for family, keys in families.items():
+        if len(keys) > 1:
+            start, end = span_of([groups[k][0][1] for k in keys])
+            spans[family] = [replace(groups[keys[0]][0][1], start=start, end=end), None]
+    for key, members in groups.items():
+        for i, res in zip([m[0] for m in members], _run_group(members, store, basis, spans.get(_without_window(key))),
+                          strict=True):
             out[i] = res
     return out  # type: ignore[return-value]
 
 
-def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) -> list[Outcome | StrategyError]:
+#: positions of start and end in :func:`_settings`
+_WINDOW = [k for k, f in enumerate(f for f in fields(RunSpec) if f.name != "params") if f.name in ("start", "end")]
+
+
+def _without_window(key: tuple) -> tuple:
+    """A group key with its start and end left out: the groups of one family share their data."""
+    settings = tuple(None if k in _WINDOW else v for k, v in enumerate(key[0]))
+    return (settings, *key[1:])
+
+
+def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str,
+               span: list | None = None) -> list[Outcome | StrategyError]:
+    """The members' outcomes; ``span`` ([widest spec, its inputs once loaded]) when other groups
+    differ from this one only in their window: the data is then cut from one load (runner.sweep_inputs)."""
     from r2k.reports.metrics import summarize_many
     from r2k.reports.runfolder import started_from_zero
     from r2k.runner.engine import (
@@ -112,6 +137,7 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     )
     from r2k.runner.flows import build_schedule
     from r2k.runner.plan import fill_weights_at
+    from r2k.runner.sweep_inputs import window_inputs
     from r2k.runner.sweep_kernel import returns_and_exposure
     from r2k.runner.vector_executor import run_vector
 
@@ -119,8 +145,19 @@ def _run_group(members: list[tuple[int, RunSpec, object]], store, basis: str) ->
     _, (traded, signals) = make_rule(type(rule0), spec0.params)
     series_ids = [canonical_series(s) for s in rule0.series()]
     typed = frozenset(traded) if getattr(rule0, "user_assets", False) else frozenset()
-    inputs = load_inputs(traded, signals, series_ids, spec0, store=store, offline=True, note=lambda m: None,
-                         providers=None, typed=typed)
+    def load(spec: RunSpec):
+        return load_inputs(traded, signals, series_ids, spec, store=store, offline=True, note=lambda m: None,
+                           providers=None, typed=typed)
+
+    if span is not None and span[1] is None:
+        try:
+            span[1] = load(span[0])
+        except R2KError:
+            span[1] = False  # the widest span does not load: each window loads (and fails, or not) on its own
+    if span is None or span[1] is False:
+        inputs = load(spec0)
+    else:
+        inputs = window_inputs(span[1], spec0, traded, lambda: load(spec0))
     calendar = inputs.calendar
     n = len(calendar)
     schedule = build_schedule(calendar, spec0, run_cpi(spec0, inputs))

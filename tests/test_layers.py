@@ -20,7 +20,7 @@ ALLOWED = {
 #: runner's layers (see runner/__init__.py): each may import only its own layer and those below
 EXECUTION = {"engine", "basis", "batch", "plan", "schedule", "sizing", "drift", "execution", "vector_executor",
              "bt_executor", "bt_feed", "bt_strategy", "result", "spec", "usercode", "interrupt", "labels", "safe_child",
-             "progress", "flows", "workers", "kernels", "sweep_kernel"}
+             "progress", "flows", "workers", "kernels", "sweep_kernel", "sweep_inputs"}
 COMMANDS_PREFIX = "cli"
 
 
