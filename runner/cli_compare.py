@@ -191,6 +191,9 @@ def format_table(summary, start, end, basis: str) -> str:
             return "-" if w is None or (isinstance(w, float) and not math.isfinite(w)) else f"{w:,.2f}"
 
         cols[2:2] = [("Withdrawn", withdrawn), ("Depleted on", depleted)]
+    if "initial_cash" in summary.columns and summary["initial_cash"].nunique() > 1:
+        # lump sum vs DCA: without it, $120,000 put in on day one reads as "Contributed 0.00"
+        cols.insert(1, ("Initial balance", lambda r: f"{r['initial_cash']:,.2f}"))
     from r2k.reports.terminal import table, wrap_lines
 
     rows = [[str(r["name"]), *(fn(r) for _, fn in cols)] for r in summary.to_dict("records")]

@@ -678,3 +678,24 @@ def test_sigterm_during_tear_sheets_leaves_no_folder_and_no_process(home, tmp_pa
     assert p.returncode != 0 and "Traceback" not in err
     assert len(err.strip().splitlines()) == 1 and err.strip().startswith("error: "), err
     assert not out.exists() and not list(tmp_path.glob(".term*")), "a half-written folder was left"
+
+
+def test_lump_sum_vs_dca_prints_each_members_initial_balance(real_home, tmp_path):
+    """The README's lump sum vs DCA: the lump sum's $120,000 is its initial balance, so without an
+    'Initial balance' row it read 'Contributed 0.00' beside DCA's 120,000.00. Initial + contributed
+    must be the money each member's cashflows.csv puts in: $120,000 for both."""
+    out = tmp_path / "cmp"
+    res = invoke("compare", "buy-and-hold symbol=IWM cash=120000", "dca symbol=IWM cash=0 contribute=500",
+                 "--start", "2005-01-01", "--end", "2024-12-31", "--offline", "--no-tearsheet", "--out", out,
+                 env={"R2K_HOME": str(real_home)})
+    assert res.exit_code == 0, res.output
+
+    def row(name):
+        line = next(ln for ln in res.stdout.splitlines() if ln.startswith(name))
+        return [float(v.replace(",", "")) for v in line[len(name):].split()]
+
+    initial, contributed = row("Initial balance"), row("Contributed")
+    flows = [pd.read_csv(f)["amount"].sum() for f in sorted(out.glob("*/cashflows.csv"))]
+    assert sorted(flows) == pytest.approx([120_000.0, 120_000.0])
+    assert [i + c for i, c in zip(initial, contributed, strict=True)] == pytest.approx([120_000.0, 120_000.0])
+    assert initial == [120_000.0, 0.0]
