@@ -217,7 +217,7 @@ def walkforward(strategy, symbol, grid, train, test_len, expanding, metric, out,
     import hashlib
     import json
 
-    from r2k.runner.engine import prepare, run
+    from r2k.runner.engine import prepare
     from r2k.runner.sweeps import measure_many, rank_grids
     from r2k.runner.walkforward import walk_forward
 
@@ -258,9 +258,8 @@ def walkforward(strategy, symbol, grid, train, test_len, expanding, metric, out,
             run_grids=lambda specs, grid_, ranked: rank_grids(specs, grid_, metric=metric, workers=n_workers,
                                                               scheduler=scheduler, dask_local=dask_local, basis=stats,
                                                               store=store, on_ranked=ranked),
-            run_tests=lambda specs: measure_many(specs, store=store, basis=stats),
-            # the sweep's compiled account loop is loaded by now: the hindsight run uses it too
-            run_one=lambda spec: run(spec, store=store, offline=True, compiled=True), on_step=on_step,
+            # the test periods and the hindsight run: one batch call
+            run_tests=lambda specs: measure_many(specs, store=store, basis=stats), on_step=on_step,
         )
     finally:
         if bar is not None:

@@ -26,6 +26,8 @@ def period_starts(calendar: pd.DatetimeIndex, every: str) -> pd.DatetimeIndex:
 def decision_dates(calendar: pd.DatetimeIndex, schedule: str) -> pd.DatetimeIndex:
     """Dates a rule decides on: its schedule's period starts, plus the first bar (to invest)."""
     dates = period_starts(calendar, schedule)
+    if len(dates) and len(calendar) and dates[0] == calendar[0]:
+        return pd.DatetimeIndex(dates, name="date")  # the first bar is a period start already (the union's work, skipped)
     return pd.DatetimeIndex(calendar[:1].union(dates), name="date")
 
 

@@ -74,6 +74,8 @@ class WalkForward:
     oos_returns: pd.Series
     insample_params: dict[str, Any]
     insample_returns: pd.Series
+    #: the hindsight run's benchmark returns when ``run_one`` ran it as a full Result (None when it
+    #: was measured in the test periods' batch, ``run_tests``: no report reads it)
     benchmark: pd.Series | None
 
     @property
@@ -94,7 +96,7 @@ def _float(v: Any) -> float:
 
 def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: str, *, metric: str = "cagr",
                  expanding: bool = False, run_grid: Callable[[RunSpec, dict], list[dict]] | None = None,
-                 run_one: Callable[[RunSpec], Any], calendar: pd.DatetimeIndex,
+                 run_one: Callable[[RunSpec], Any] | None = None, calendar: pd.DatetimeIndex,
                  on_step: Callable[[int, int], None] | None = None,
                  run_test: Callable[[RunSpec], Any] | None = None,
                  run_grids: Callable[[list[RunSpec], dict, Callable[[int], None]], list[list[dict]]] | None = None,
@@ -107,8 +109,9 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
 
     ``run_grids(specs, grid, ranked)`` / ``run_tests(specs)``, when given, do the same for every
     window at once (the CLI's: one batch stream and one worker pool for all windows, instead of one
-    per window); ``ranked(i)`` is called as window ``i``'s grid is done. The choices and numbers
-    are the ones the window-by-window calls give (tests/test_sweep.py)."""
+    per window); ``ranked(i)`` is called as window ``i``'s grid is done; ``run_tests`` measures the
+    hindsight run too. The choices and numbers are the ones the window-by-window calls give
+    (tests/test_sweep.py)."""
     windows = make_windows(calendar, parse_duration(train, "--train"), parse_duration(test, "--test"), expanding)
     steps = len(windows) + 1
     span = replace(base, start=f"{windows[0].train_end:%Y-%m-%d}", end=f"{windows[-1].test_end:%Y-%m-%d}")
@@ -129,7 +132,11 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
         rankings = run_grids([*train_specs, span], grid, ranked)
         ranked_all = rankings.pop()
         tests = [test_spec(w, r[0]["p"]) for w, r in zip(windows, rankings, strict=True)]
-        results = run_tests(tests) if run_tests is not None else [(run_test or run_one)(t) for t in tests]
+        hindsight = replace(span, params={**base.params, **ranked_all[0]["p"]})
+        if run_tests is not None:  # the hindsight run measured in the same batch (its data loaded once with theirs)
+            *results, ins = run_tests([*tests, hindsight])
+        else:
+            results, ins = [(run_test or run_one)(t) for t in tests], run_one(hindsight)
     else:
         if run_grid is None:
             raise TypeError("walk_forward needs run_grid or run_grids")
@@ -140,6 +147,7 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
             if on_step is not None:
                 on_step(i + 1, steps)
         ranked_all = run_grid(span, grid)
+        ins = run_one(replace(span, params={**base.params, **ranked_all[0]["p"]}))
     chosen, pieces = [], []
     for w, ranked_w, res in zip(windows, rankings, results, strict=True):
         best = ranked_w[0]
@@ -149,8 +157,7 @@ def walk_forward(base: RunSpec, grid: dict[str, list[Any]], train: str, test: st
                        "test_return": float((1 + res.returns).prod() - 1),
                        "train_sharpe": _float(best.get("sharpe")), "test_sharpe": _float(res.metrics.get("sharpe"))})
     oos = pd.concat(pieces)
-    ins_params = ranked_all[0]["p"]
-    ins = run_one(replace(span, params={**base.params, **ins_params}))
     if on_step is not None:
         on_step(steps, steps)
-    return WalkForward(windows, chosen, oos.rename("return"), ins_params, ins.returns, ins.benchmark)
+    return WalkForward(windows, chosen, oos.rename("return"), ranked_all[0]["p"], ins.returns,
+                       getattr(ins, "benchmark", None))

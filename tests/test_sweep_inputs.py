@@ -76,3 +76,16 @@ def test_windows_batched_together_give_the_rows_of_each_window_alone(real_home):
         ra, rb = a.pop(sweeps.RETURNS), b.pop(sweeps.RETURNS)
         assert ra.index.equals(rb.index) and np.array_equal(ra.to_numpy(), rb.to_numpy())
         assert a == b
+
+
+def test_decision_dates_equal_the_union_with_the_first_bar():
+    """schedule.decision_dates skips the union when the first bar already starts a period: the same dates."""
+    from r2k.runner.schedule import decision_dates, period_starts
+    from r2k.strategies.base import SCHEDULES as SCHEDULES_FOR_TEST
+
+    cal = pd.DatetimeIndex(pd.bdate_range("2003-01-06", "2012-12-31").delete([3, 40, 41, 400]), name="date")
+    for part in (cal, cal[17:], cal[:1], cal[250:260]):
+        for schedule in SCHEDULES_FOR_TEST:
+            got = decision_dates(part, schedule)
+            want = pd.DatetimeIndex(part[:1].union(period_starts(part, schedule)), name="date")
+            assert got.equals(want) and got.name == "date", schedule
