@@ -530,7 +530,7 @@ def summarize_many(
 
     periods = _periods(None, basis)
     root = math.sqrt(periods)
-    year = index.year.to_numpy()
+    year = index.values.astype("datetime64[Y]").astype(np.int64)  # calendar year - 1970: the same grouping
     ycode = year - year[0] if n else year
     if basis == "daily" and not isinstance(rf, pd.Series) and n >= 1:
         stats = _daily_kernel(r, (1.0 + float(rf)) ** (1.0 / periods) - 1.0, ycode)
@@ -553,17 +553,20 @@ def summarize_many(
         if m < 2:
             sharpe_v = np.full(k, math.nan)
         sortino_v = np.where((down > 0) & np.isfinite(down), ex_mean / down, math.nan) * root
-    w_dates = pd.DatetimeIndex([start_ts]).append(index)
+    # wealth-index positions: 0 is the start, i + 1 the close of index[i]
+    w_days = np.concatenate([np.array([start_ts.to_datetime64()], dtype="datetime64[D]"),
+                             index.values.astype("datetime64[D]")])
 
     contributed = 0.0
     flow_dates = flow_amounts = None
     if cashflows is not None and len(cashflows):
         # ISO days (runfolder's cashflows): parsed without guessing their format row by row
-        flow_dates = pd.DatetimeIndex(pd.to_datetime(cashflows["date"], format="ISO8601"))
+        flow_days = np.asarray(cashflows["date"].to_numpy(), dtype="datetime64[D]")  # ISO days: no per-row parsing
         flow_amounts = cashflows["amount"].astype(float).to_numpy()
         contributed = float(flow_amounts[1:].sum())
-    with_xirr = (flow_dates is not None and flow_amounts is not None
-                 and flow_dates[flow_amounts != 0.0].normalize().nunique() > 1)
+        if len(np.unique(flow_days[flow_amounts != 0.0])) > 1:  # XIRR needs flows on two days at least
+            flow_dates = pd.DatetimeIndex(flow_days)
+    with_xirr = flow_dates is not None
 
     with np.errstate(invalid="ignore", divide="ignore"):  # CAGR
         if n == 0 or years_span <= 0:
@@ -576,7 +579,7 @@ def summarize_many(
     start_s, end_s = _json(start_ts), _json(end_ts)
     has_dd = depth < 0.0
     spots = np.unique(np.concatenate([peak_i[has_dd], trough[has_dd]]).astype(np.int64))
-    day_of = dict(zip(spots.tolist(), w_dates[spots].strftime("%Y-%m-%d"), strict=True))
+    day_of = dict(zip(spots.tolist(), np.datetime_as_string(w_days[spots], unit="D").tolist(), strict=True))
     best = years_r.max(axis=1).tolist() if years_r.shape[1] else [None] * k
     worst = years_r.min(axis=1).tolist() if years_r.shape[1] else [None] * k
     columns = {"total_return": total, "cagr": cagr_v, "volatility": vol, "sharpe": sharpe_v, "sortino": sortino_v}
