@@ -122,6 +122,8 @@ def windows(result, *, min_years: int = 1, max_years: int | None = None, **setti
     ``max_years`` defaults to the longest whole number of years the history covers. Raises
     UsageError when the history holds no complete window of ``min_years``.
     """
+    if max_years is not None and max_years < min_years:  # checked before any run: 0 gave an internal error
+        raise UsageError(f"--max-years {max_years}: give a whole number of years, at least {min_years}")
     result = as_result(result, settings)
     start = result.start
     calendar = result.equity.index

@@ -158,3 +158,10 @@ def test_cli_windows_too_short_history_is_one_line_exit_2(real_home):
     res = invoke("windows", "buy-and-hold", "--start", "2024-01-01", "--end", "2024-06-28", "--offline",
                  env={"R2K_HOME": str(real_home)})
     assert "no complete 1-year window" in one_line_error(res, 2)
+
+
+@pytest.mark.parametrize("max_years", [0, -3])
+def test_max_years_below_one_is_a_usage_error(max_years):
+    """``r2k windows --max-years 0`` was 'internal error: ValueError: No objects to concatenate'."""
+    with pytest.raises(UsageError, match="--max-years"):
+        windows(fake_result(n=1300), max_years=max_years)
